@@ -1,0 +1,210 @@
+"""Every seam between greenloop's loop and the outside world, in one read.
+
+The graph talks only to these Protocols; backends live beside them (`models/`, `workspaces/`, `sandboxes/`,
+`runners/`, `publishers/`) and are resolved by name in `registry.py`, so importing greenloop stays cheap.
+The data that crosses a seam is a pydantic model that dumps to plain JSON, because it ends up in the
+checkpointed graph state and in the evidence.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, Field
+
+Outcome = Literal["passed", "failed", "error", "skipped"]
+
+
+class Ticket(BaseModel):
+    """What the user wants fixed, whatever it came from."""
+
+    title: str
+    body: str
+    source: str
+    """Where it came from: a file path, `text`, a URL."""
+    named_tests: list[str] = Field(default_factory=list)
+    """Test ids the ticket names (for example `tests/test_api.py::test_trip`); they become the targets."""
+
+
+class TestResult(BaseModel):
+    """One test's outcome in one run."""
+
+    __test__ = False  # not a pytest class
+
+    id: str
+    outcome: Outcome
+    duration: float = 0.0
+    message: str = ""
+    """The failing assertion or error, trimmed; empty when the test passed."""
+
+
+class TestReport(BaseModel):
+    """One execution of the test command."""
+
+    __test__ = False
+
+    command: str
+    exit_code: int
+    duration: float
+    kind: Literal["junit", "exit-code"]
+    """`junit`: per-test outcomes came from JUnit XML; `exit-code`: the whole command is one test."""
+    results: dict[str, TestResult] = Field(default_factory=dict)
+    output_head: str = ""
+    output_tail: str = ""
+    junit_path: str | None = None
+
+    def outcome(self, test_id: str) -> Outcome | None:
+        result = self.results.get(test_id)
+        return result.outcome if result else None
+
+    def failing(self) -> list[str]:
+        return sorted(t for t, r in self.results.items() if r.outcome in ("failed", "error"))
+
+    def passing(self) -> list[str]:
+        return sorted(t for t, r in self.results.items() if r.outcome == "passed")
+
+
+class LogLine(BaseModel):
+    """A timestamped line from a service's log."""
+
+    service: str
+    time: float
+    text: str
+
+
+class Usage(BaseModel):
+    """What a proposal cost; summed into the run's budget."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    dollars: float = 0.0
+
+
+class AttemptSummary(BaseModel):
+    """An earlier attempt as the model sees it, so it does not repeat itself."""
+
+    id: str
+    diff: str
+    outcome: str
+    """`refused`, `not_fixed`, `does_not_apply`…"""
+    failing: list[str] = Field(default_factory=list)
+    messages: dict[str, str] = Field(default_factory=dict)
+    """Failing test id → its assertion message."""
+    log_lines: list[str] = Field(default_factory=list)
+    refusal: str | None = None
+
+
+class ModelRequest(BaseModel):
+    """Everything a model gets to propose the next diff."""
+
+    step: int
+    ticket: Ticket
+    targets: list[str]
+    repo: str
+    """A read-only checkout of the base commit the model may read."""
+    base_commit: str
+    protected_paths: list[str]
+    attempts: list[AttemptSummary] = Field(default_factory=list)
+
+
+class Proposal(BaseModel):
+    """A whole unified diff against the base commit (never against an earlier attempt)."""
+
+    diff: str
+    rationale: str = ""
+    usage: Usage = Field(default_factory=Usage)
+    source: str = ""
+    """What produced it, for the evidence (a file name, a model id)."""
+
+
+@runtime_checkable
+class Model(Protocol):
+    name: str
+
+    def propose(self, request: ModelRequest) -> Proposal | None:
+        """The next diff to try, or None when the model has nothing more to offer."""
+
+
+@runtime_checkable
+class Workspace(Protocol):
+    """A git worktree of the repository at the base commit, plus at most one applied diff."""
+
+    path: Path
+    base_commit: str
+
+    def apply(self, diff: str) -> None:
+        """Apply a whole diff against base; raises `PatchError` when it does not apply."""
+
+    def diff(self) -> str:
+        """The workspace's tracked changes against base, as a unified diff."""
+
+    def tree(self) -> str:
+        """The git tree hash of base + the applied diff (what gets tested and published)."""
+
+    def numstat(self, diff: str) -> list[tuple[str, int, int]]:
+        """(path, added, deleted) for each path a diff would touch, without applying it."""
+
+    def destroy(self) -> None: ...
+
+
+@runtime_checkable
+class Sandbox(Protocol):
+    """A workspace's services, running."""
+
+    id: str
+
+    def env(self) -> dict[str, str]:
+        """Variables that point tests at this sandbox's services (URLs)."""
+
+    def endpoints(self) -> dict[str, str]:
+        """Service name → base URL."""
+
+    def logs(self, since: float | None = None) -> list[LogLine]:
+        """Log lines of every service, oldest first, optionally since an epoch time."""
+
+    def destroy(self) -> None: ...
+
+
+@runtime_checkable
+class SandboxProvider(Protocol):
+    def create(self, workspace: Workspace, name: str) -> Sandbox:
+        """Start the workspace's services; raises `ServiceStartError` naming the service that did not come up."""
+
+    def close(self) -> None:
+        """Tear down everything this provider started (idempotent)."""
+
+
+@runtime_checkable
+class TestRunner(Protocol):
+    def run(self, workspace: Workspace, env: dict[str, str], report_dir: Path, label: str) -> TestReport:
+        """Run the test command in the workspace with the sandbox's environment."""
+
+
+class Publication(BaseModel):
+    """A validated fix ready to leave the run."""
+
+    repo: str
+    base_commit: str
+    tree: str
+    """Exactly the tree that was tested."""
+    branch: str
+    """The branch wanted; a publisher adds a suffix rather than overwrite an existing branch."""
+    message: str
+    """Commit message: the evidence summary."""
+
+
+class Published(BaseModel):
+    branch: str
+    commit: str
+    url: str | None = None
+
+
+@runtime_checkable
+class Publisher(Protocol):
+    def publish(self, publication: Publication) -> Published: ...
+
+
+@runtime_checkable
+class TicketSource(Protocol):
+    def load(self, ref: str) -> Ticket: ...

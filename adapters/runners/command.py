@@ -1,0 +1,220 @@
+"""`[test] command` as a TestRunner: run it in the workspace, read per-test outcomes from pytest's JUnit XML.
+
+pytest is asked for the XML through `PYTEST_ADDOPTS`, so it is written even when pytest runs under make, tox or
+a script. The command runs in its own process group so a timeout (or Ctrl-C) can stop everything it started.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from pathlib import Path
+
+from greenloop.adapters.protocols import Outcome, TestReport, TestResult, Workspace
+from greenloop.adapters.runners.junit import MESSAGE_CHARS, parse_junit
+from greenloop.loop.config import TestConfig
+from greenloop.loop.errors import ConfigError
+
+HEAD_CHARS = 2000
+TAIL_CHARS = 4000
+KILL_GRACE = 3.0
+"""Seconds between SIGTERM and SIGKILL when stopping the command's process group."""
+TIMEOUT_EXIT_CODE = -signal.SIGKILL
+
+# What dash and bash print when the program to run does not exist (the shell then exits 127).
+_NOT_FOUND = re.compile(r"([^\s:]+): (?:command not found|not found|No such file or directory)")
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+# Words the shell handles itself: there is no program to look for.
+_SHELL_WORDS = frozenset(
+    "! { } ( ) . : [ alias break case cd command continue do done echo elif else esac eval exec exit export "
+    "false fi for getopts hash if in kill local printf pwd read readonly return set shift source test then "
+    "times trap true type ulimit umask unalias unset until wait while".split()
+)
+
+
+class CommandTestRunner:
+    """Runs `config.command` with `/bin/sh -c` from the workspace root, with `base_env` plus the sandbox's env."""
+
+    def __init__(self, config: TestConfig, base_env: Mapping[str, str] | None = None):
+        self.config = config
+        self.base_env = os.environ if base_env is None else base_env
+
+    def run(self, workspace: Workspace, env: Mapping[str, str], report_dir: Path, label: str) -> TestReport:
+        report_dir = Path(report_dir).resolve()
+        report_dir.mkdir(parents=True, exist_ok=True)
+        junit = report_dir / f"junit-{label}.xml"
+        output = report_dir / f"output-{label}.log"
+        junit.unlink(missing_ok=True)  # a stale file from an earlier run with this label must not be read
+        started = time.monotonic()
+        environment = self._environment(env, junit)
+        exit_code, timed_out = _execute(self.config.command, workspace.path, environment, output, self.config.timeout)
+        duration = time.monotonic() - started
+        head, tail = read_output(output)
+        wants_junit = self.config.format != "exit-code"
+        if exit_code == 127 and not (wants_junit and junit.is_file()):
+            _raise_if_not_found(self.config.command, head + tail)
+
+        report = TestReport(
+            command=self.config.command,
+            exit_code=exit_code,
+            duration=duration,
+            kind="exit-code",
+            output_head=head,
+            output_tail=tail,
+        )
+        self._add_results(report, junit if wants_junit else None, timed_out)
+        return report
+
+    def _add_results(self, report: TestReport, junit: Path | None, timed_out: bool) -> None:
+        """Per-test results from the JUnit XML when there is one, else one result for the whole command."""
+        problem = None
+        if junit and junit.is_file():
+            try:
+                report.results, report.kind, report.junit_path = parse_junit(junit), "junit", str(junit)
+            except ET.ParseError as error:
+                problem = f"the JUnit XML pytest wrote is unreadable ({junit}: {error})"
+        elif self.config.format == "junit":
+            problem = (
+                f'[test] format = "junit" but the test command (exit code {report.exit_code}) wrote no JUnit XML '
+                f"to {junit}; does it run pytest?"
+            )
+        if timed_out:
+            problem = f"the test command timed out after {self.config.timeout:g} s and was stopped"
+        if problem:
+            report.results[report.command] = self._whole_command("error", problem, report.duration)
+        elif report.kind == "exit-code":
+            passed = report.exit_code == 0
+            message = "" if passed else _exit_message(report.exit_code, report.output_tail or report.output_head)
+            report.results[report.command] = self._whole_command(
+                "passed" if passed else "failed", message, report.duration
+            )
+
+    def _environment(self, env: Mapping[str, str], junit: Path) -> dict[str, str]:
+        merged = {**self.base_env, **env}
+        if self.config.format != "exit-code":
+            # xunit1 adds the `file` attribute that node ids are rebuilt from; no cache keeps the workspace clean.
+            ours = shlex.join([f"--junitxml={junit}", "-o", "junit_family=xunit1", "-p", "no:cacheprovider"])
+            merged["PYTEST_ADDOPTS"] = f"{merged.get('PYTEST_ADDOPTS', '')} {ours}".strip()
+        return merged
+
+    def _whole_command(self, outcome: Outcome, message: str, duration: float) -> TestResult:
+        return TestResult(id=self.config.command, outcome=outcome, duration=duration, message=message)
+
+
+def missing_program(command: str, cwd: Path, env: Mapping[str, str]) -> str | None:
+    """The command's first program when it cannot be found (so the CLI can fail before any run), else None.
+
+    Leading `VAR=value` words are skipped; a path with a slash is looked up relative to `cwd`, a bare name on
+    env's PATH. Anything the shell would resolve itself (builtins, `$VAR`, subshells) counts as found.
+    """
+    lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    try:
+        words = list(lexer)
+    except ValueError:  # unbalanced quotes: the shell will say so itself
+        return None
+    program = next((word for word in words if not _ASSIGNMENT.match(word)), None)
+    if program is None or program in _SHELL_WORDS or any(c in program for c in "$`;&|<>(){}*?"):
+        return None
+    if "/" in program:
+        path = Path(cwd) / Path(program).expanduser()
+        return None if path.is_file() and os.access(path, os.X_OK) else program
+    return None if shutil.which(program, path=env.get("PATH", os.defpath)) else program
+
+
+def read_output(path: Path) -> tuple[str, str]:
+    """The output's first HEAD_CHARS and last TAIL_CHARS (roughly: bytes); all of it in the head when short."""
+    with path.open("rb") as file:
+        size = file.seek(0, os.SEEK_END)
+        file.seek(0)
+        if size <= HEAD_CHARS + TAIL_CHARS:
+            return file.read().decode(errors="replace"), ""
+        head = file.read(HEAD_CHARS)
+        file.seek(size - TAIL_CHARS)
+        return head.decode(errors="replace"), file.read().decode(errors="replace")
+
+
+def _execute(command: str, cwd: Path, env: dict[str, str], output: Path, timeout: float) -> tuple[int, bool]:
+    """(exit code, timed out). Output goes to a file, not a pipe, so huge output cannot deadlock us."""
+    with output.open("wb") as sink:
+        process = subprocess.Popen(
+            ["/bin/sh", "-c", command],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        return process.wait(timeout), False
+    except subprocess.TimeoutExpired:
+        return TIMEOUT_EXIT_CODE, True
+    finally:
+        _stop_group(process)  # also after a normal exit: background processes the command left behind
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the command's process group, SIGKILL whatever is left after KILL_GRACE, reap the shell."""
+    group = process.pid  # start_new_session made the shell its group's leader
+    if _signal_group(group, signal.SIGTERM):
+        deadline = time.monotonic() + KILL_GRACE
+        while time.monotonic() < deadline:
+            process.poll()  # reap the shell
+            if not _group_running(group):
+                break
+            time.sleep(0.05)
+        else:
+            _signal_group(group, signal.SIGKILL)
+    process.wait()
+
+
+def _signal_group(group: int, signum: int) -> bool:
+    """Send `signum` to the group; False when no process is left in it (or none we may signal)."""
+    try:
+        os.killpg(group, signum)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def _group_running(group: int) -> bool:
+    """Whether a process of the group still runs. Zombies do not count: an orphan's zombie stays in the group
+    until PID 1 reaps it, which some container inits do late or never."""
+    if not _signal_group(group, 0):
+        return False
+    if not Path("/proc").is_dir():  # not Linux: the group exists, so assume it runs
+        return True
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _, pgrp = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended while we looked
+        if state != "Z" and int(pgrp) == group:
+            return True
+    return False
+
+
+def _exit_message(exit_code: int, output: str) -> str:
+    """For a command without per-test outcomes, the end of its output is the best account of what failed."""
+    headline = f"the test command exited with code {exit_code}"
+    return f"{headline}\n{output[-(MESSAGE_CHARS - len(headline) - 1):]}"
+
+
+def _raise_if_not_found(command: str, output: str) -> None:
+    """Exit 127 with the shell's "not found": the command cannot run at all, which is a config problem."""
+    programs = _NOT_FOUND.findall(output)
+    if not programs:
+        return
+    program = programs[-1]  # the shell exits right after the command it could not find
+    raise ConfigError(
+        f"[test] command {command!r} cannot run: {program!r} was not found (the shell exited 127)",
+        f"install {program} so it is on the PATH greenloop runs tests with, or change [test] command in greenloop.toml",
+    )

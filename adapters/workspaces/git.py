@@ -1,0 +1,129 @@
+"""Git worktrees as workspaces, and the few repository facts a run needs (base commit, dirty files, diff paths).
+
+Everything goes through GitPython's command wrapper, which redacts credentials from the errors it raises.
+A workspace is a *detached* worktree at the base commit, so it never creates or moves a branch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from git import GitCommandError, InvalidGitRepositoryError, NoSuchPathError, Repo
+
+from greenloop.loop.errors import InfraError, PatchError, RepoError
+
+
+def open_repo(path: Path) -> Repo:
+    """The git repository whose top level is `path`; a clear error for anything else."""
+    try:
+        repo = Repo(path)
+    except (InvalidGitRepositoryError, NoSuchPathError):
+        raise RepoError(f"{path} is not a git repository", f"run `git init` and commit your code in {path}") from None
+    if Path(repo.working_tree_dir or "").resolve() != path.resolve():
+        raise RepoError(
+            f"{path} is inside the git repository {repo.working_tree_dir}, not its top level",
+            f"point greenloop at {repo.working_tree_dir}",
+        )
+    if not repo.head.is_valid():
+        raise RepoError(f"{path} has no commits yet", "commit your code first: git add -A && git commit -m init")
+    return repo
+
+
+def dirty_files(repo: Repo, ignore: set[str]) -> list[str]:
+    """Tracked files whose content differs from HEAD (staged or not), except those in `ignore`."""
+    entries = iter(repo.git.status("--porcelain=v1", "-z", "--untracked-files=no").split("\0"))
+    paths = []
+    for entry in entries:
+        if len(entry) > 3:
+            paths.append(entry[3:])
+            if entry[0] in "RC":  # a rename or copy: its source path follows as its own entry
+                paths.append(next(entries, ""))
+    return sorted(p for p in paths if p and p not in ignore)
+
+
+def diff_numstat(repo: Path, diff_file: Path) -> list[tuple[str, int, int]]:
+    """(path, added, deleted) for every path a diff touches — both sides of a rename."""
+    try:
+        out = Repo(repo).git.apply("--numstat", "-z", str(diff_file), strip_newline_in_stdout=False)
+    except GitCommandError as error:
+        raise PatchError(f"the proposed diff is not a valid patch: {_stderr(error)}") from None
+    touched: list[tuple[str, int, int]] = []
+    fields = iter(out.split("\0"))
+    for field in fields:
+        if not field:
+            continue
+        added, deleted, path = field.split("\t", 2)
+        counts = (int(added) if added != "-" else 0, int(deleted) if deleted != "-" else 0)
+        if path:
+            touched.append((path, *counts))
+        else:  # a rename: the old and the new path follow as their own fields
+            touched.append((next(fields), *counts))
+            touched.append((next(fields), 0, 0))
+    return touched
+
+
+def _stderr(error: GitCommandError) -> str:
+    text = error.stderr if isinstance(error.stderr, str) else str(error)
+    return text.strip().removeprefix("stderr: ").strip("'").strip()
+
+
+@dataclass
+class GitWorkspace:
+    """A detached worktree of `repo` at `base_commit`; satisfies the Workspace protocol."""
+
+    repo: Path
+    base_commit: str
+    path: Path
+
+    @classmethod
+    def create(cls, repo: Path, base_commit: str, path: Path) -> GitWorkspace:
+        git = Repo(repo).git
+        if path.exists():  # left over by a crashed run: start clean
+            git.worktree("remove", "--force", str(path))
+        git.worktree("prune")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            git.worktree("add", "--detach", "--force", str(path), base_commit)
+        except GitCommandError as error:
+            raise InfraError(f"could not create a worktree at {path}: {_stderr(error)}") from None
+        return cls(repo=repo, base_commit=base_commit, path=path)
+
+    def apply(self, diff: str) -> None:
+        if not diff.strip():
+            return
+        with self._patch_file(diff) as patch:
+            try:
+                Repo(self.path).git.apply("--index", "--whitespace=nowarn", str(patch))
+            except GitCommandError as error:
+                raise PatchError(f"the diff does not apply to {self.base_commit[:12]}: {_stderr(error)}") from None
+
+    def numstat(self, diff: str) -> list[tuple[str, int, int]]:
+        with self._patch_file(diff) as patch:
+            return diff_numstat(self.path, patch)
+
+    @contextmanager
+    def _patch_file(self, diff: str) -> Iterator[Path]:
+        patch = self.path.parent / f"{self.path.name}.diff"
+        patch.write_text(diff if diff.endswith("\n") else diff + "\n", encoding="utf-8")
+        try:
+            yield patch
+        finally:
+            patch.unlink(missing_ok=True)
+
+    def diff(self) -> str:
+        return Repo(self.path).git.diff("--no-color", "--cached", self.base_commit, strip_newline_in_stdout=False)
+
+    def tree(self) -> str:
+        return Repo(self.path).git.write_tree()
+
+    def destroy(self) -> None:
+        git = Repo(self.repo).git
+        if self.path.exists():
+            try:
+                git.worktree("remove", "--force", str(self.path))
+            except GitCommandError:
+                pass  # not registered any more; prune below forgets it
+        git.worktree("prune")

@@ -1,0 +1,31 @@
+"""Budget caps, checked before the work they pay for."""
+
+from __future__ import annotations
+
+import time
+
+from greenloop.graph.state import LoopState
+
+
+def exhausted(state: LoopState, now: float | None = None) -> str | None:
+    """Why no more work may start, or None while every cap has room for the next step."""
+    budget, spent = state["budget"], state.get("spent", {})
+    steps = state.get("steps", 0)
+    if steps >= budget["max_steps"]:
+        return f"step budget spent: {steps} of {budget['max_steps']} proposals made"
+    late = out_of_time(state, now)
+    if late:
+        return late
+    if budget.get("max_tokens") and spent.get("tokens", 0) >= budget["max_tokens"]:
+        return f"token budget spent: {spent['tokens']:.0f} of {budget['max_tokens']} tokens"
+    if budget.get("max_dollars") and spent.get("dollars", 0) >= budget["max_dollars"]:
+        return f"dollar budget spent: ${spent['dollars']:.2f} of ${budget['max_dollars']:.2f}"
+    return None
+
+
+def out_of_time(state: LoopState, now: float | None = None) -> str | None:
+    """Only the wall-time cap: what stops a deploy or a test run from starting."""
+    elapsed = (now if now is not None else time.time()) - state["started_at"]
+    if elapsed >= state["budget"]["max_minutes"] * 60:
+        return f"wall-time budget spent: {elapsed / 60:.1f} of {state['budget']['max_minutes']:g} minutes"
+    return None

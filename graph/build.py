@@ -1,0 +1,38 @@
+"""The loop as a LangGraph state machine, built in one function that reads like the diagram."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+
+from greenloop.graph import routes
+from greenloop.graph.nodes import deploy, give_up, prepare, propose, publish, read_logs, test
+from greenloop.graph.state import LoopState, RunContext
+
+
+def build_graph(checkpointer: Any = None) -> Any:
+    graph = StateGraph(LoopState, context_schema=RunContext)
+    graph.add_node("prepare", prepare)
+    graph.add_node("generate", propose)
+    graph.add_node("deploy", deploy)
+    graph.add_node("test", test)
+    graph.add_node("read_logs", read_logs)
+    graph.add_node("patch", propose)
+    graph.add_node("publish", publish)
+    graph.add_node("give_up", give_up)
+
+    graph.add_edge(START, "prepare")
+    graph.add_conditional_edges("prepare", routes.after_prepare, ["generate", "give_up"])
+    graph.add_conditional_edges("generate", routes.after_propose, ["deploy", "give_up"])
+    graph.add_conditional_edges("patch", routes.after_propose, ["deploy", "give_up"])
+    graph.add_conditional_edges("deploy", routes.after_deploy, ["test", "patch", "give_up"])
+    graph.add_conditional_edges("test", routes.after_test, ["publish", "read_logs"])
+    graph.add_conditional_edges("read_logs", routes.after_read_logs, ["patch", "give_up"])
+    graph.add_edge("publish", END)
+    graph.add_edge("give_up", END)
+    return graph.compile(checkpointer=checkpointer)
+
+
+def mermaid() -> str:
+    return build_graph().get_graph().draw_mermaid()

@@ -1,0 +1,43 @@
+"""The verdict contract — what "green" means — as pure functions, enforced by the graph whatever the model."""
+
+from __future__ import annotations
+
+from pathspec import PathSpec
+
+FAILED = ("failed", "error")
+
+
+def choose_targets(requested: list[str], base_outcomes: dict[str, str], known_failures: list[str]) -> list[str]:
+    """The tests named by the ticket or --target, else every test failing at base minus known failures."""
+    if requested:
+        return list(requested)
+    return sorted(t for t, outcome in base_outcomes.items() if outcome in FAILED and t not in known_failures)
+
+
+def unknown_targets(targets: list[str], base_outcomes: dict[str, str]) -> list[str]:
+    """Named targets the test command never ran at base (a typo, or a test that does not exist)."""
+    return [t for t in targets if t not in base_outcomes]
+
+
+def reproduced(targets: list[str], base_outcomes: dict[str, str]) -> bool:
+    """A ticket is reproduced when at least one target fails at base."""
+    return any(base_outcomes.get(t) in FAILED for t in targets)
+
+
+def protected_hits(paths: list[str], protected: list[str]) -> list[str]:
+    """Paths of a diff that match a protected glob (gitignore rules: `tests/**`, `**/conftest.py`)."""
+    spec = PathSpec.from_lines("gitwildmatch", protected)
+    return sorted({p for p in paths if spec.match_file(p)})
+
+
+def regressions(base_outcomes: dict[str, str], after: dict[str, str]) -> list[str]:
+    """Tests that passed at base and now fail, error, or no longer run."""
+    return sorted(t for t, outcome in base_outcomes.items() if outcome == "passed" and after.get(t) != "passed")
+
+
+def is_fixed(targets: list[str], after: dict[str, str], base_outcomes: dict[str, str]) -> bool:
+    """fixed ⇔ targets non-empty ∧ every target passes ∧ nothing that passed at base fails.
+
+    (A diff touching a protected path never reaches a test run, so it can never get here.)
+    """
+    return bool(targets) and all(after.get(t) == "passed" for t in targets) and not regressions(base_outcomes, after)

@@ -1,0 +1,243 @@
+"""greenloop.toml: one pydantic model per component, loaded with errors that name the file, the key and the fix."""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from greenloop.loop.errors import ConfigError
+
+CONFIG_FILE = "greenloop.toml"
+
+DEFAULT_PROTECTED_PATHS = [
+    "tests/**",
+    "test/**",
+    "**/conftest.py",
+    ".github/**",
+    "pytest.ini",
+    ".pytest.ini",
+    "tox.ini",
+    "noxfile.py",
+    "greenloop.toml",
+]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SetupConfig(_Section):
+    command: str | None = None
+    """Run once per workspace, from its root, before services start and tests run."""
+    timeout: float = 600
+    """Seconds before the setup command counts as failed."""
+
+
+class TestConfig(_Section):
+    __test__ = False
+
+    command: str = "python -m pytest -q"
+    """The test command, run from the workspace root with the sandbox's environment."""
+    known_failures: list[str] = Field(default_factory=list)
+    """Tests that fail at base for reasons outside the ticket; never targets."""
+    protected_paths: list[str] = Field(default_factory=lambda: list(DEFAULT_PROTECTED_PATHS))
+    """gitignore-style globs a proposal may not touch (the test-tamper guard)."""
+    timeout: float = 900
+    """Seconds before a test run is stopped and counted as an error."""
+    format: Literal["auto", "junit", "exit-code"] = "auto"
+    """`auto`: JUnit XML when the command runs pytest, otherwise the exit code is the one outcome."""
+
+
+class HealthCheck(_Section):
+    http: str | None = None
+    """Path that must answer 2xx to a GET, e.g. `/healthz`."""
+    tcp: bool = False
+    """Ready when the port accepts a TCP connection."""
+    command: str | None = None
+    """Ready when this command exits 0 (run with the service's environment)."""
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> HealthCheck:
+        if sum([self.http is not None, self.tcp, self.command is not None]) != 1:
+            raise ValueError("give exactly one of http, tcp, command (or a string: '/path' or 'tcp')")
+        return self
+
+
+class ServiceConfig(_Section):
+    name: str
+    command: str
+    """Start command, run from the workspace root (or `cwd`)."""
+    port_env: str = "PORT"
+    """greenloop picks a free port and passes it in this variable."""
+    health: HealthCheck | None = None
+    """`"/healthz"` (HTTP GET), `"tcp"`, or a table {http=, tcp=, command=}; none means ready once started."""
+    paths: list[str] = Field(default_factory=list)
+    """Files that belong to this service (used to fork only changed services)."""
+    url_env: str | None = None
+    """Every service and the tests get this service's URL in this variable."""
+    env: dict[str, str] = Field(default_factory=dict)
+    """Extra environment for this service."""
+    cwd: str | None = None
+    """Working directory relative to the workspace root."""
+    depends_on: list[str] = Field(default_factory=list)
+    """Services that must be healthy before this one starts."""
+    start_timeout: float = 30
+    """Seconds to become healthy before the run fails with the service's last log lines."""
+
+    @field_validator("health", mode="before")
+    @classmethod
+    def _health_shorthand(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if value == "tcp":
+                return {"tcp": True}
+            if value.startswith("/"):
+                return {"http": value}
+            raise ValueError(f"{value!r} is not a health check: use '/path' (HTTP GET), 'tcp', or {{command = '...'}}")
+        return value
+
+
+class BudgetConfig(_Section):
+    max_steps: int = Field(6, ge=1)
+    """Proposals the model may make (refused ones count)."""
+    max_minutes: float = Field(30, gt=0)
+    """Wall time for the whole run."""
+    max_tokens: int | None = Field(None, ge=1)
+    """Model tokens (input + output), checked before each call."""
+    max_dollars: float | None = Field(None, gt=0)
+    """Model spend, checked before each call."""
+
+
+class ModelConfig(_Section):
+    name: str | None = None
+    """`scripted:DIR` replays DIR's *.diff/*.patch files; overridden by --model."""
+
+
+class SandboxConfig(_Section):
+    provider: Literal["local"] = "local"
+    isolation: Literal["copy"] = "copy"
+    """`copy`: every attempt runs a full copy of the services from its own workspace."""
+
+
+class LogsConfig(_Section):
+    max_chars: int = Field(4000, ge=200)
+    """Character budget for the log excerpt read after each failed test run."""
+    context_lines: int = Field(2, ge=0)
+    """Lines kept around each error line."""
+
+
+class PublishConfig(_Section):
+    publisher: Literal["local"] = "local"
+    branch_prefix: str = "greenloop/"
+
+
+class Config(_Section):
+    setup: SetupConfig = Field(default_factory=SetupConfig)
+    test: TestConfig = Field(default_factory=TestConfig)
+    services: list[ServiceConfig] = Field(default_factory=list)
+    budget: BudgetConfig = Field(default_factory=BudgetConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
+    logs: LogsConfig = Field(default_factory=LogsConfig)
+    publish: PublishConfig = Field(default_factory=PublishConfig)
+
+    @model_validator(mode="after")
+    def _services_consistent(self) -> Config:
+        names = [s.name for s in self.services]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"service names must be unique; repeated: {', '.join(duplicates)}")
+        for service in self.services:
+            unknown = [d for d in service.depends_on if d not in names]
+            if unknown:
+                raise ValueError(f"service {service.name!r} depends_on unknown service(s) {unknown}; known: {names}")
+        start_order(self.services)  # raises on a cycle
+        return self
+
+
+def start_order(services: list[ServiceConfig]) -> list[ServiceConfig]:
+    """Services ordered so each starts after everything it depends on."""
+    by_name = {s.name: s for s in services}
+    ordered: list[ServiceConfig] = []
+    visiting: set[str] = set()
+
+    def visit(name: str, chain: tuple[str, ...]) -> None:
+        if any(s.name == name for s in ordered):
+            return
+        if name in visiting:
+            raise ValueError(f"depends_on has a cycle: {' -> '.join(chain + (name,))}")
+        visiting.add(name)
+        for dependency in by_name[name].depends_on:
+            visit(dependency, chain + (name,))
+        ordered.append(by_name[name])
+
+    for service in services:
+        visit(service.name, ())
+    return ordered
+
+
+def load_config(repo: Path) -> tuple[Config, Path]:
+    """Read greenloop.toml (or [tool.greenloop] in pyproject.toml) from the repository root."""
+    path = repo / CONFIG_FILE
+    pyproject = repo / "pyproject.toml"
+    if path.is_file():
+        raw = _read_toml(path)
+    elif pyproject.is_file() and "greenloop" in _read_toml(pyproject).get("tool", {}):
+        path, raw = pyproject, _read_toml(pyproject)["tool"]["greenloop"]
+    else:
+        raise ConfigError(
+            f"no greenloop config in {repo}: neither {CONFIG_FILE} nor [tool.greenloop] in pyproject.toml",
+            f"create {repo / CONFIG_FILE} with at least:\n      [test]\n      command = \"python -m pytest -q\"",
+        )
+    try:
+        return Config.model_validate(raw), path
+    except ValidationError as error:
+        raise ConfigError(_describe(error, path), "correct the key(s) named above; the README lists every key") from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}", "fix the syntax at the line and column named") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot be read: {error}") from None
+
+
+def _describe(error: ValidationError, path: Path) -> str:
+    lines = [f"{path}: invalid config"]
+    for item in error.errors():
+        loc = [p for p in item["loc"] if p not in ("function-after", "function-before")]
+        key = _key(loc) or "(top level)"
+        if item["type"] == "extra_forbidden":
+            known = _known_keys(loc[:-1])
+            guess = difflib.get_close_matches(str(loc[-1]), known, n=1)
+            hint = f"; did you mean {guess[0]!r}?" if guess else f"; known keys here: {', '.join(known)}"
+            lines.append(f"  {key}: unknown key{hint}")
+        elif item["type"] == "missing":
+            lines.append(f"  {key}: required key is missing")
+        else:
+            message = item["msg"].removeprefix("Value error, ")
+            lines.append(f"  {key}: {message} (got {item.get('input')!r})" if loc else f"  {message}")
+    return "\n".join(lines)
+
+
+def _key(loc: list[Any]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _known_keys(loc: list[Any]) -> list[str]:
+    model: type[BaseModel] = Config
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        annotation = model.model_fields[str(part)].annotation
+        inner = getattr(annotation, "__args__", (annotation,))
+        model = next((t for t in inner if isinstance(t, type) and issubclass(t, BaseModel)), model)
+    return list(model.model_fields)

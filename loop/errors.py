@@ -1,0 +1,61 @@
+"""One exception hierarchy: each class carries its exit code, so the CLI maps errors once, at the edge."""
+
+from __future__ import annotations
+
+
+class GreenloopError(Exception):
+    """Anything greenloop raises on purpose: a problem, and what to do about it."""
+
+    exit_code = 3
+
+    def __init__(self, problem: str, fix: str | None = None):
+        super().__init__(problem)
+        self.problem = problem
+        self.fix = fix
+
+    def __str__(self) -> str:
+        return self.problem if not self.fix else f"{self.problem}\n  fix: {self.fix}"
+
+
+class UsageError(GreenloopError):
+    """The command line, the config or the repository is not usable as given (exit 2)."""
+
+    exit_code = 2
+
+
+class ConfigError(UsageError):
+    """greenloop.toml (or [tool.greenloop]) is missing or invalid."""
+
+
+class TicketError(UsageError):
+    """The ticket cannot be read."""
+
+
+class RepoError(UsageError):
+    """The target repository is not in a state a run can start from (not git, no commits, dirty)."""
+
+
+class InfraError(GreenloopError):
+    """Something greenloop depends on failed at run time: a service, the setup step, git (exit 3)."""
+
+    exit_code = 3
+
+
+class ServiceStartError(InfraError):
+    """A service exited or never became healthy."""
+
+
+class SetupError(InfraError):
+    """The `[setup]` command failed in a workspace."""
+
+
+class PatchError(GreenloopError):
+    """A proposed diff does not apply to the base commit; the graph records it as a refused attempt."""
+
+    exit_code = 1
+
+
+class Interrupted(GreenloopError):
+    """The run was stopped by Ctrl-C or SIGTERM; resources were torn down."""
+
+    exit_code = 130

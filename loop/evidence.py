@@ -1,0 +1,158 @@
+"""One evidence record per run, built from the final graph state; it feeds evidence.json, evidence.md (the future
+PR body), the result branch's commit message and the CLI summary."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from greenloop.loop.redact import redact
+
+SCHEMA_VERSION = 1
+DIFF_CHARS = 20_000
+
+
+def build_evidence(state: dict[str, Any], *, model: str, error: str | None = None) -> dict[str, Any]:
+    """The versioned, JSON-plain evidence record (schema: docs/evidence.md)."""
+    base = state.get("base", {})
+    before = base.get("outcomes", {})
+    attempts = list(state.get("attempts", {}).values())
+    final = attempts[-1] if attempts else {}
+    after = final.get("outcomes", {})
+    targets = state.get("targets", [])
+    timings = state.get("timings", [])
+    per_node: dict[str, float] = defaultdict(float)
+    for record in timings:
+        per_node[record["node"]] += record["seconds"]
+    finished = time.time()
+    verdict = "error" if error else state.get("verdict") or "error"
+    return redact({
+        "schema_version": SCHEMA_VERSION,
+        "run_id": state.get("run_id"),
+        "verdict": verdict,
+        "stop_reason": error or state.get("stop_reason"),
+        "ticket": {k: state.get("ticket", {}).get(k) for k in ("title", "source", "named_tests")},
+        "repo": state.get("repo"),
+        "base_commit": state.get("base_commit"),
+        "model": model,
+        "targets": [{"id": t, "before": before.get(t), "after": after.get(t),
+                     "message_before": base.get("messages", {}).get(t, "")} for t in targets],
+        "tests": {"at_base": before, "after": after, "failing_at_base": base.get("failing", []),
+                  "regressions": final.get("regressions", [])},
+        "attempts": [_attempt(a) for a in attempts],
+        "tested_tree": final.get("tree") if verdict == "fixed" else None,
+        "published": state.get("published"),
+        "budget": {"caps": state.get("budget", {}), "steps": state.get("steps", 0),
+                   "tokens": state.get("spent", {}).get("tokens", 0),
+                   "dollars": round(state.get("spent", {}).get("dollars", 0.0), 6),
+                   "wall_seconds": round(finished - state.get("started_at", finished), 3)},
+        "timings": timings,
+        "seconds_per_node": {node: round(seconds, 4) for node, seconds in per_node.items()},
+    })
+
+
+def _attempt(attempt: dict[str, Any]) -> dict[str, Any]:
+    keys = ("id", "step", "source", "rationale", "status", "outcome", "refusal", "diffstat", "tree", "endpoints",
+            "failing", "regressions", "messages", "log_lines", "usage")
+    record = {k: attempt[k] for k in keys if k in attempt}
+    record["diff"] = attempt.get("diff", "")[:DIFF_CHARS]
+    return record
+
+
+def write_evidence(evidence: dict[str, Any], run_dir: Path) -> None:
+    """evidence.json and evidence.md, each written whole or not at all."""
+    _write_atomic(run_dir / "evidence.json", json.dumps(evidence, indent=2) + "\n")
+    _write_atomic(run_dir / "evidence.md", render_markdown(evidence))
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+
+
+HEADLINES = {"fixed": "fixed ✅", "not_fixed": "not fixed ❌", "not_reproduced": "not reproduced ⚠️",
+             "error": "error 💥"}
+
+
+def headline(evidence: dict[str, Any]) -> str:
+    budget = evidence["budget"]
+    text = (f"{HEADLINES.get(evidence['verdict'], evidence['verdict'])} — {evidence['ticket']['title']} "
+            f"({budget['steps']} step(s), {budget['wall_seconds']:.1f}s)")
+    return text
+
+
+def render_markdown(evidence: dict[str, Any]) -> str:
+    """The PR body: short at the top, the details of every attempt collapsed below."""
+    out = [f"## greenloop: {headline(evidence)}", ""]
+    if evidence.get("published"):
+        published = evidence["published"]
+        out.append(f"Branch `{published['branch']}` at `{published['commit'][:12]}` holds exactly the tested tree "
+                   f"`{evidence['tested_tree']}` (base `{evidence['base_commit'][:12]}`).")
+    if evidence.get("stop_reason"):
+        out.append(f"Stopped: {evidence['stop_reason']}.")
+    out += ["", "### Targets", "", "| test | at base | after |", "|---|---|---|"]
+    out += [f"| `{t['id']}` | {t['before'] or '—'} | {t['after'] or '—'} |" for t in evidence["targets"]]
+    if not evidence["targets"]:
+        out.append("| (none: nothing failed at base and the ticket named no test) | | |")
+    tests = evidence["tests"]
+    others = [t for t in tests["at_base"] if t not in {x["id"] for x in evidence["targets"]}]
+    kept = sum(1 for t in others if tests["at_base"][t] == "passed" and tests["after"].get(t) == "passed")
+    if tests["after"]:
+        out += ["", f"Other tests: {kept} of {len(others)} passed at base and after the final attempt; "
+                    f"regressions: {', '.join(f'`{r}`' for r in tests['regressions']) or 'none'}."]
+    decisive = next((a["log_lines"] for a in reversed(evidence["attempts"]) if a.get("log_lines")), [])
+    if decisive:
+        out += ["", "### Log lines that explained the failure", "", "```", *decisive[:40], "```"]
+    out += ["", "### Attempts", ""]
+    for attempt in evidence["attempts"]:
+        out += _attempt_markdown(attempt)
+    if not evidence["attempts"]:
+        out.append("No attempt was made.")
+    budget = evidence["budget"]
+    caps = budget["caps"]
+    out += ["", "### Budget and time", "",
+            f"Steps {budget['steps']} of {caps.get('max_steps', '—')}; wall time {budget['wall_seconds']:.1f}s "
+            f"of {caps.get('max_minutes', '—')} min; tokens {budget['tokens']}; ${budget['dollars']:.4f}.", "",
+            "| node | seconds |", "|---|---|"]
+    out += [f"| {node} | {seconds:.2f} |" for node, seconds in evidence["seconds_per_node"].items()]
+    out += ["", f"<sub>run `{evidence['run_id']}` · model `{evidence['model']}` · evidence schema "
+                f"v{evidence['schema_version']}</sub>", ""]
+    return "\n".join(out)
+
+
+def _attempt_markdown(attempt: dict[str, Any]) -> list[str]:
+    stat = ", ".join(f"{p} +{a} -{d}" for p, a, d in attempt.get("diffstat", []))
+    title = f"{attempt['id']} ({attempt.get('source') or 'model'}): {attempt.get('outcome', attempt['status'])}"
+    body = [f"<details><summary>{title}{' — ' + stat if stat else ''}</summary>", ""]
+    if attempt.get("refusal"):
+        body.append(f"Refused before deploy: {attempt['refusal']}")
+    if attempt.get("failing"):
+        body.append("Failing: " + ", ".join(f"`{t}`" for t in attempt["failing"]))
+    for test_id, message in attempt.get("messages", {}).items():
+        body += ["", f"`{test_id}`:", "```", message.strip()[:800], "```"]
+    if attempt.get("log_lines"):
+        body += ["", "Log lines:", "```", *attempt["log_lines"][:30], "```"]
+    body += ["", "```diff", attempt.get("diff", "").rstrip(), "```", "", "</details>", ""]
+    return body
+
+
+def commit_message(state: dict[str, Any]) -> str:
+    """The result commit's message: what was fixed and the evidence that it is right."""
+    evidence = build_evidence(state, model="")
+    title = evidence["ticket"]["title"]
+    final = evidence["attempts"][-1]
+    lines = [f"fix: {title}"[:72], "",
+             f"Validated by greenloop run {evidence['run_id']}: every target passes, no test that passed at base "
+             f"fails, and no protected path is touched.", ""]
+    lines += [f"- {t['id']}: {t['before']} at base -> {t['after']}" for t in evidence["targets"]]
+    passed = sum(1 for outcome in evidence["tests"]["after"].values() if outcome == "passed")
+    lines += ["", f"{passed} test(s) passed on the tested tree; attempt {final['id']} of {len(evidence['attempts'])}."]
+    decisive = next((a["log_lines"] for a in reversed(evidence["attempts"]) if a.get("log_lines")), [])
+    if decisive:
+        lines += ["", "Log lines that explained the failure:", *(f"  {line}" for line in decisive[:8])]
+    return "\n".join(lines) + "\n"
