@@ -67,15 +67,16 @@ def run(options: RunOptions, progress: Progress = lambda record: None) -> RunRes
     from greenloop.loop.tickets import FileTicketSource, TextTicketSource
 
     repo_path = _repo_dir(options.repo)
+    repo = open_repo(repo_path)
     config, config_path = load_config(repo_path)
     config = _with_caps(config, options)
+    _check_programs(config, repo_path)
     ticket = (FileTicketSource().load(options.ticket_file) if options.ticket_file
               else TextTicketSource().load(options.ticket_text or ""))
     spec = options.model or config.model.name
     if not spec:
         raise UsageError("no model given", "pass --model scripted:DIR, or set [model] name in greenloop.toml")
     model = load_model(spec, Path.cwd())
-    repo = open_repo(repo_path)
     read_from_tree = {_relative(config_path, repo_path), _relative(Path(options.ticket_file or ""), repo_path)}
     dirty = dirty_files(repo, ignore=read_from_tree)
     if dirty:
@@ -84,7 +85,6 @@ def run(options: RunOptions, progress: Progress = lambda record: None) -> RunRes
             + (" …" if len(dirty) > 8 else ""),
             f"greenloop tests the last commit ({repo.head.commit.hexsha[:12]}), so these would be ignored: "
             "commit or stash them, then run again")
-    _check_programs(config, repo_path)
 
     run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
     run_dir = repo_path / RUNS_DIR / run_id

@@ -47,6 +47,10 @@ class CommandTestRunner:
         self.base_env = os.environ if base_env is None else base_env
 
     def run(self, workspace: Workspace, env: Mapping[str, str], report_dir: Path, label: str) -> TestReport:
+        """Leaves `output-<label>.log` and pytest's `junit-<label>.xml` in report_dir for the evidence.
+
+        Raises `ConfigError` when the command's program does not exist: no attempt could ever pass.
+        """
         report_dir = Path(report_dir).resolve()
         report_dir.mkdir(parents=True, exist_ok=True)
         junit = report_dir / f"junit-{label}.xml"
@@ -164,16 +168,22 @@ def _execute(command: str, cwd: Path, env: dict[str, str], output: Path, timeout
 def _stop_group(process: subprocess.Popen[bytes]) -> None:
     """SIGTERM the command's process group, SIGKILL whatever is left after KILL_GRACE, reap the shell."""
     group = process.pid  # start_new_session made the shell its group's leader
-    if _signal_group(group, signal.SIGTERM):
-        deadline = time.monotonic() + KILL_GRACE
-        while time.monotonic() < deadline:
-            process.poll()  # reap the shell
-            if not _group_running(group):
-                break
-            time.sleep(0.05)
-        else:
-            _signal_group(group, signal.SIGKILL)
+    if _signal_group(group, signal.SIGTERM) and not _wait_for_group(process, group, KILL_GRACE):
+        _signal_group(group, signal.SIGKILL)
+        _wait_for_group(process, group, KILL_GRACE)  # a killed process is gone only once it is scheduled
     process.wait()
+
+
+def _wait_for_group(process: subprocess.Popen[bytes], group: int, seconds: float) -> bool:
+    """True once no process of the group runs; False when some still do after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        process.poll()  # reap the shell
+        if not _group_running(group):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
 
 
 def _signal_group(group: int, signum: int) -> bool:
@@ -186,8 +196,11 @@ def _signal_group(group: int, signum: int) -> bool:
 
 
 def _group_running(group: int) -> bool:
-    """Whether a process of the group still runs. Zombies do not count: an orphan's zombie stays in the group
-    until PID 1 reaps it, which some container inits do late or never."""
+    """Whether a process of the group still runs.
+
+    Zombies do not count: an orphan's zombie stays in the group until PID 1 reaps it, which some container
+    inits do late or never.
+    """
     if not _signal_group(group, 0):
         return False
     if not Path("/proc").is_dir():  # not Linux: the group exists, so assume it runs

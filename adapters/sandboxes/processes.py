@@ -77,7 +77,7 @@ class ServiceProcess:
         while True:
             if self._popen.poll() is not None:  # reap the leader through Popen first, so it keeps the exit code
                 _reap_adopted(self.pgid)
-            if not _group_running(self.pgid):
+            if not _group_pending(self.pgid):
                 return True
             if time.monotonic() >= deadline:
                 return False
@@ -124,8 +124,11 @@ def _reap_adopted(pgid: int) -> None:
             pass
 
 
-def _group_running(pgid: int) -> bool:
-    """Whether a process of the group still runs. Zombies do not count: some PID 1s never reap them."""
+def _group_pending(pgid: int) -> bool:
+    """Whether a process of the group still runs, or is dead but ours to reap.
+
+    Other zombies do not count: their reaper is someone else, and some PID 1s never reap.
+    """
     try:
         os.killpg(pgid, 0)
     except ProcessLookupError:
@@ -135,9 +138,9 @@ def _group_running(pgid: int) -> bool:
         return True  # without /proc a zombie cannot be told apart; the group exists
     for stat in proc.glob("[0-9]*/stat"):
         try:
-            state, _parent, group = stat.read_text().rpartition(")")[2].split()[:3]
+            state, parent, group = stat.read_text().rpartition(")")[2].split()[:3]
         except OSError:
             continue  # ended while we looked
-        if int(group) == pgid and state not in ("Z", "X"):
+        if int(group) == pgid and (state not in ("Z", "X") or int(parent) == os.getpid()):
             return True
     return False

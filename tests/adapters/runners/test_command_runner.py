@@ -178,6 +178,12 @@ def test_format_junit_without_xml_is_an_error(tmp_path: Path) -> None:
     assert "no JUnit XML" in result.message
 
 
+def test_unreadable_junit_is_an_error(tmp_path: Path) -> None:
+    report = run(tmp_path, "echo '<testsuite' > reports/junit-t.xml")
+    assert report.kind == "exit-code"
+    assert "JUnit XML pytest wrote is unreadable" in report.results[report.command].message
+
+
 def test_stale_junit_from_an_earlier_run_is_not_read(tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     reports.mkdir()
@@ -213,6 +219,13 @@ def test_missing_program_is_a_config_error(tmp_path: Path) -> None:
     text = str(raised.value)
     assert "[test] command" in text and "'greenloop-no-such-tool'" in text
     assert "install greenloop-no-such-tool" in text and "greenloop.toml" in text
+
+
+def test_program_missing_inside_a_script_is_named(tmp_path: Path) -> None:
+    script = make_project(tmp_path, {"run.sh": "#!/bin/sh\ncat nothing-here.txt\ngreenloop-no-such-tool\n"}) / "run.sh"
+    script.chmod(0o755)
+    with pytest.raises(ConfigError, match="'greenloop-no-such-tool' was not found"):
+        run(tmp_path, "./run.sh")
 
 
 @pytest.mark.parametrize(

@@ -66,10 +66,11 @@ def test_summarize_keeps_short_messages_whole() -> None:
 
 def test_summarize_trims_long_tracebacks_but_keeps_assertion_lines() -> None:
     noise = "\n".join(f"    line {i} of a long traceback" for i in range(300))
-    text = f"{noise}\nE   assert 'expected' == 'actual'\nE     - actual\nE     + expected\n\ntests/test_x.py:42: AssertionError"
+    assertion = "E   assert 'expected' == 'actual'\nE     - actual\nE     + expected"
+    text = f"{noise}\n{assertion}\n\ntests/test_x.py:42: AssertionError"
     message = summarize("AssertionError: " + "x" * 1000, text)
     assert len(message) <= MESSAGE_CHARS
     assert message.startswith("AssertionError: xxx")
     assert "    line 0 of a long traceback" in message
-    assert "E   assert 'expected' == 'actual'\nE     - actual\nE     + expected" in message
+    assert assertion in message
     assert message.endswith("tests/test_x.py:42: AssertionError")
