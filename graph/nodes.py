@@ -15,6 +15,7 @@ from typing import Any
 from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
+from greenloop.adapters.workspaces.diffs import touched_paths
 from greenloop.adapters.protocols import AttemptSummary, ModelRequest, Publication, TestReport, Ticket
 from greenloop.graph import verdict
 from greenloop.graph.budget import exhausted
@@ -118,7 +119,8 @@ def deploy(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     except PatchError as error:
         return _refuse(attempt, "does_not_apply", error.problem)
     attempt["diffstat"] = [list(row) for row in numstat]
-    hits = verdict.protected_hits([path for path, _, _ in numstat], ctx.config.test.protected_paths)
+    touched = sorted({path for path, _, _ in numstat} | set(touched_paths(attempt["diff"])))
+    hits = verdict.protected_hits(touched, ctx.config.test.protected_paths)
     if hits:
         return _refuse(attempt, "refused", f"touches protected path(s): {', '.join(hits)}")
     workspace = ctx.make_workspace(attempt["id"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathspec import PathSpec
+from pathspec import GitIgnoreSpec
 
 FAILED = ("failed", "error")
 
@@ -26,7 +26,7 @@ def reproduced(targets: list[str], base_outcomes: dict[str, str]) -> bool:
 
 def protected_hits(paths: list[str], protected: list[str]) -> list[str]:
     """Paths of a diff that match a protected glob (gitignore rules: `tests/**`, `**/conftest.py`)."""
-    spec = PathSpec.from_lines("gitwildmatch", protected)
+    spec = GitIgnoreSpec.from_lines(protected)
     return sorted({p for p in paths if spec.match_file(p)})
 
 

@@ -46,10 +46,15 @@ class CliResult:
         return json.loads(self.stdout)
 
 
+def cli_env() -> dict[str, str]:
+    """The environment of an activated virtualenv: `python` in service and test commands is the one running us."""
+    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
 def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 240) -> CliResult:
     """The greenloop CLI as a real process."""
     done = subprocess.run([sys.executable, "-m", "greenloop.loop.cli", *map(str, args)], cwd=cwd,
-                          env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=timeout)
+                          env={**cli_env(), **(env or {})}, capture_output=True, text=True, timeout=timeout)
     return CliResult(done.returncode, done.stdout, done.stderr)
 
 

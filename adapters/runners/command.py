@@ -91,6 +91,9 @@ class CommandTestRunner:
             )
         if timed_out:
             problem = f"the test command timed out after {self.config.timeout:g} s and was stopped"
+        if report.kind == "junit" and report.exit_code != 0 and not report.failing() and not problem:
+            # `pytest && mypy`, or pytest collecting nothing: every recorded test passed, yet the command failed.
+            problem = _exit_message(report.exit_code, report.output_tail or report.output_head)
         if problem:
             report.results[report.command] = self._whole_command("error", problem, report.duration)
         elif report.kind == "exit-code":

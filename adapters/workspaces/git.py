@@ -19,7 +19,7 @@ from greenloop.loop.errors import InfraError, PatchError, RepoError
 def open_repo(path: Path) -> Repo:
     """The git repository whose top level is `path`; a clear error for anything else."""
     try:
-        repo = Repo(path)
+        repo = Repo(path, search_parent_directories=True)
     except (InvalidGitRepositoryError, NoSuchPathError):
         raise RepoError(f"{path} is not a git repository", f"run `git init` and commit your code in {path}") from None
     if Path(repo.working_tree_dir or "").resolve() != path.resolve():

@@ -1,0 +1,49 @@
+"""The verdict contract as pure functions."""
+
+from __future__ import annotations
+
+import pytest
+
+from greenloop.graph import verdict
+from greenloop.loop.config import DEFAULT_PROTECTED_PATHS
+
+BASE = {"t::a": "failed", "t::b": "passed", "t::c": "error", "t::d": "skipped", "t::flaky": "failed"}
+
+
+def test_targets_default_to_failing_at_base_minus_known_failures():
+    assert verdict.choose_targets([], BASE, ["t::flaky"]) == ["t::a", "t::c"]
+    assert verdict.choose_targets(["t::b"], BASE, []) == ["t::b"]
+
+
+def test_no_targets_or_only_passing_targets_are_not_reproduced():
+    assert not verdict.reproduced([], BASE)
+    assert not verdict.reproduced(["t::b"], BASE)
+    assert verdict.reproduced(["t::b", "t::a"], BASE)
+
+
+@pytest.mark.parametrize("after, fixed", [
+    ({"t::a": "passed", "t::b": "passed", "t::c": "passed"}, True),
+    ({"t::a": "passed", "t::b": "failed", "t::c": "passed"}, False),   # a regression
+    ({"t::a": "passed", "t::c": "passed"}, False),                     # a passing test no longer runs
+    ({"t::a": "passed", "t::b": "passed", "t::c": "skipped"}, False),  # a skipped target is not a pass
+    ({"t::a": "passed", "t::b": "passed", "t::c": "passed", "t::d": "failed"}, True),  # skipped at base
+])
+def test_fixed_needs_every_target_and_no_regression(after, fixed):
+    assert verdict.is_fixed(["t::a", "t::c"], after, BASE) is fixed
+
+
+def test_nothing_is_fixed_without_targets():
+    assert not verdict.is_fixed([], {"t::b": "passed"}, BASE)
+
+
+def test_unknown_targets():
+    assert verdict.unknown_targets(["t::a", "t::zz"], BASE) == ["t::zz"]
+
+
+@pytest.mark.parametrize("path, protected", [
+    ("tests/test_api.py", True), ("tests/data/x.json", True), ("pkg/conftest.py", True), ("conftest.py", True),
+    (".github/workflows/ci.yml", True), ("pytest.ini", True), ("tox.ini", True), ("greenloop.toml", True),
+    ("src/app.py", False), ("src/tests_helper.py", False), ("testsuite/x.py", False), ("pyproject.toml", False),
+])
+def test_protected_paths(path, protected):
+    assert verdict.protected_hits([path], DEFAULT_PROTECTED_PATHS) == ([path] if protected else [])

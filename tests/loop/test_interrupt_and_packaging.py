@@ -1,0 +1,68 @@
+"""Ctrl-C mid-run tears everything down; the wheel installs one name and leaves users' own packages alone."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+from support import ROOT, assert_nothing_left, cli_env, make_repo, run_cli
+
+
+def test_ctrl_c_during_test_stops_services_and_removes_worktrees(example):
+    repo, ticket, patches = example("stations")
+    process = subprocess.Popen([sys.executable, "-m", "greenloop.loop.cli", "run", str(repo), "--ticket", str(ticket),
+                                "--model", f"scripted:{patches}"], stderr=subprocess.PIPE, text=True, env=cli_env())
+    seen = []
+    for line in process.stderr:  # wait until an attempt's services are up and its tests are running
+        seen.append(line)
+        if line.strip().startswith("deploy"):
+            break
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    rest = process.communicate(timeout=60)[1]
+    assert process.returncode == 130, "".join(seen) + rest
+    assert "interrupted" in rest
+    assert_nothing_left(repo)
+
+
+def test_wheel_installs_only_greenloop(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"), str(ROOT)],
+                   check=True, capture_output=True)
+    wheel = next((tmp_path / "dist").glob("greenloop-*.whl"))
+    top = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist()}
+    assert {t for t in top if not t.endswith(".dist-info")} == {"greenloop"}
+
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+                   check=True, capture_output=True)
+    installed = {p.name for p in target.iterdir() if not p.name.endswith(".dist-info") and p.name != "bin"}
+    assert installed == {"greenloop"}
+
+    # A target repository with its own `graph` and `adapters` packages: greenloop (from the wheel) fixes it.
+    repo = make_repo(tmp_path / "repo", {
+        "greenloop.toml": '[test]\ncommand = "python -m pytest -q tests"\n',
+        "pytest.ini": "[pytest]\npythonpath = .\n",
+        "graph/__init__.py": "def edges(nodes):\n    return list(zip(nodes, nodes[2:]))\n",
+        "adapters/__init__.py": "NAME = 'theirs'\n",
+        "tests/test_graph.py": "import adapters\nfrom graph import edges\n\n"
+                               "def test_edges():\n    assert edges([1, 2, 3]) == [(1, 2), (2, 3)]\n\n"
+                               "def test_their_adapters():\n    assert adapters.NAME == 'theirs'\n",
+    })
+    patches = tmp_path / "patches"
+    patches.mkdir()
+    (patches / "01.diff").write_text("--- a/graph/__init__.py\n+++ b/graph/__init__.py\n@@ -1,2 +1,2 @@\n"
+                                     " def edges(nodes):\n-    return list(zip(nodes, nodes[2:]))\n"
+                                     "+    return list(zip(nodes, nodes[1:]))\n")
+    env = {"PYTHONPATH": str(target)}
+    where = subprocess.run([sys.executable, "-c", "import greenloop.graph; print(greenloop.graph.__file__)"],
+                           env={**cli_env(), **env}, capture_output=True, text=True, check=True).stdout
+    assert where.startswith(str(target))
+    result = run_cli("run", repo, "--ticket-text", "edges skips a node", "--model", f"scripted:{patches}", "--json",
+                     env=env, cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    assert result.json["verdict"] == "fixed"
+    assert_nothing_left(repo)
