@@ -11,12 +11,11 @@ import re
 import shlex
 import shutil
 import signal
-import subprocess
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from pathlib import Path
 
+from greenloop.adapters.processes import run_to_file
 from greenloop.adapters.protocols import Outcome, TestReport, TestResult, Workspace
 from greenloop.adapters.runners.junit import MESSAGE_CHARS, parse_junit
 from greenloop.loop.config import TestConfig
@@ -24,8 +23,6 @@ from greenloop.loop.errors import ConfigError
 
 HEAD_CHARS = 2000
 TAIL_CHARS = 4000
-KILL_GRACE = 3.0
-"""Seconds between SIGTERM and SIGKILL when stopping the command's process group."""
 TIMEOUT_EXIT_CODE = -signal.SIGKILL
 
 # What dash and bash print when the program to run does not exist (the shell then exits 127).
@@ -56,10 +53,9 @@ class CommandTestRunner:
         junit = report_dir / f"junit-{label}.xml"
         output = report_dir / f"output-{label}.log"
         junit.unlink(missing_ok=True)  # a stale file from an earlier run with this label must not be read
-        started = time.monotonic()
         environment = self._environment(env, junit)
-        exit_code, timed_out = _execute(self.config.command, workspace.path, environment, output, self.config.timeout)
-        duration = time.monotonic() - started
+        code, duration = run_to_file(self.config.command, workspace.path, environment, output, self.config.timeout)
+        exit_code, timed_out = (TIMEOUT_EXIT_CODE, True) if code is None else (code, False)
         head, tail = read_output(output)
         wants_junit = self.config.format != "exit-code"
         if exit_code == 127 and not (wants_junit and junit.is_file()):
@@ -146,76 +142,6 @@ def read_output(path: Path) -> tuple[str, str]:
         head = file.read(HEAD_CHARS)
         file.seek(size - TAIL_CHARS)
         return head.decode(errors="replace"), file.read().decode(errors="replace")
-
-
-def _execute(command: str, cwd: Path, env: dict[str, str], output: Path, timeout: float) -> tuple[int, bool]:
-    """(exit code, timed out). Output goes to a file, not a pipe, so huge output cannot deadlock us."""
-    with output.open("wb") as sink:
-        process = subprocess.Popen(
-            ["/bin/sh", "-c", command],
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        return process.wait(timeout), False
-    except subprocess.TimeoutExpired:
-        return TIMEOUT_EXIT_CODE, True
-    finally:
-        _stop_group(process)  # also after a normal exit: background processes the command left behind
-
-
-def _stop_group(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the command's process group, SIGKILL whatever is left after KILL_GRACE, reap the shell."""
-    group = process.pid  # start_new_session made the shell its group's leader
-    if _signal_group(group, signal.SIGTERM) and not _wait_for_group(process, group, KILL_GRACE):
-        _signal_group(group, signal.SIGKILL)
-        _wait_for_group(process, group, KILL_GRACE)  # a killed process is gone only once it is scheduled
-    process.wait()
-
-
-def _wait_for_group(process: subprocess.Popen[bytes], group: int, seconds: float) -> bool:
-    """True once no process of the group runs; False when some still do after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while True:
-        process.poll()  # reap the shell
-        if not _group_running(group):
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.02)
-
-
-def _signal_group(group: int, signum: int) -> bool:
-    """Send `signum` to the group; False when no process is left in it (or none we may signal)."""
-    try:
-        os.killpg(group, signum)
-    except (ProcessLookupError, PermissionError):
-        return False
-    return True
-
-
-def _group_running(group: int) -> bool:
-    """Whether a process of the group still runs.
-
-    Zombies do not count: an orphan's zombie stays in the group until PID 1 reaps it, which some container
-    inits do late or never.
-    """
-    if not _signal_group(group, 0):
-        return False
-    if not Path("/proc").is_dir():  # not Linux: the group exists, so assume it runs
-        return True
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            state, _, pgrp = stat.read_text().rsplit(")", 1)[1].split()[:3]
-        except (OSError, IndexError, ValueError):
-            continue  # the process ended while we looked
-        if state != "Z" and int(pgrp) == group:
-            return True
-    return False
 
 
 def _exit_message(exit_code: int, output: str) -> str:

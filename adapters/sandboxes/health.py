@@ -10,7 +10,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from greenloop.adapters.sandboxes.processes import run_command
+from greenloop.adapters.processes import run_command
 from greenloop.loop.config import HealthCheck
 
 POLL_INTERVAL = 0.1
@@ -38,7 +38,8 @@ def wait_until_ready(
             not_ready = probe(check, port, env, cwd, max(POLL_INTERVAL, deadline - time.monotonic()))
         code = exit_code()  # after the probe: a port answering for a process that died is not this service
         if code is not None:
-            return f"was killed by signal {-code} while starting" if code < 0 else f"exited with code {code} while starting"
+            ended = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
+            return f"{ended} while starting"
         if not_ready is None:
             return None
         if time.monotonic() >= deadline:

@@ -116,9 +116,10 @@ class LocalSandbox:
             try:
                 process = ServiceProcess(service.command, cwd, env, self.log_paths()[service.name])
             except OSError as error:
-                return f"could not be started from {cwd}: {error}"
+                return f"could not be started from {cwd}: {error.strerror}"
             self._running.append(process)
-        return wait_until_ready(service.health, self._ports[service.name], env, cwd, process.exit_code, service.start_timeout)
+        port = self._ports[service.name]
+        return wait_until_ready(service.health, port, env, cwd, process.exit_code, service.start_timeout)
 
     def _url(self, service: ServiceConfig) -> str:
         return f"http://127.0.0.1:{self._ports[service.name]}"
@@ -126,11 +127,9 @@ class LocalSandbox:
     def _start_error(self, service: ServiceConfig, problem: str) -> ServiceStartError:
         path = self.log_paths()[service.name]
         tail = [line.text for line in read_log(path, service.name)][-TAIL_LINES:]
-        quoted = "\n".join(f"    {text}" for text in tail) if tail else "    (no output)"
-        return ServiceStartError(
-            f"service {service.name!r} in sandbox {self.id!r} {problem}\n  last {len(tail)} lines of {path}:\n{quoted}",
-            _fix(service),
-        )
+        quoted = "".join(f"\n    {text}" for text in tail)
+        log = f"last {len(tail)} lines of {path}:{quoted}" if tail else f"its log {path} is empty"
+        return ServiceStartError(f"service {service.name!r} in sandbox {self.id!r} {problem}\n  {log}", _fix(service))
 
 
 def _fix(service: ServiceConfig) -> str:

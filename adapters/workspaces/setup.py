@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
+from greenloop.adapters.processes import run_to_file
 from greenloop.adapters.protocols import Workspace
 from greenloop.loop.config import SetupConfig
 from greenloop.loop.errors import SetupError
@@ -20,21 +18,10 @@ def run_setup(config: SetupConfig, workspace: Workspace, log_path: Path, env: Ma
     if not config.command:
         return
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(["/bin/sh", "-c", config.command], cwd=workspace.path, env=dict(env),
-                                   stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-        try:
-            code = process.wait(timeout=config.timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-            raise SetupError(f"[setup] command timed out after {config.timeout:g}s: {config.command}",
-                             f"see {log_path}; raise [setup] timeout or make the step faster") from None
-        except BaseException:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-            raise
+    code, _ = run_to_file(config.command, workspace.path, env, log_path, config.timeout)
+    if code is None:
+        raise SetupError(f"[setup] command timed out after {config.timeout:g}s: {config.command}",
+                         f"see {log_path}; raise [setup] timeout or make the step faster")
     if code != 0:
         tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-TAIL_LINES:])
         raise SetupError(f"[setup] command failed with exit code {code} in {workspace.path}: {config.command}\n"

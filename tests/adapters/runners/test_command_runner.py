@@ -13,7 +13,6 @@ from types import SimpleNamespace
 import pytest
 
 from greenloop.adapters.protocols import TestReport
-from greenloop.adapters.runners import command
 from greenloop.adapters.runners.command import (
     HEAD_CHARS,
     TAIL_CHARS,
@@ -201,8 +200,7 @@ def test_timeout_stops_the_whole_process_group(tmp_path: Path) -> None:
     assert not alive(int((tmp_path / "child.pid").read_text()))
 
 
-def test_timeout_kills_processes_that_ignore_sigterm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(command, "KILL_GRACE", 0.5)
+def test_timeout_kills_processes_that_ignore_sigterm(tmp_path: Path) -> None:
     report = run(tmp_path, "trap '' TERM; sleep 30 & echo $! > child.pid; wait", timeout=0.5)
     assert report.exit_code == TIMEOUT_EXIT_CODE
     assert not alive(int((tmp_path / "child.pid").read_text()))
@@ -268,3 +266,11 @@ def test_long_output_keeps_head_and_tail(tmp_path: Path) -> None:
     report = run(tmp_path, f"{shlex.quote(sys.executable)} -c {shlex.quote(script)}")
     assert len(report.output_head) == HEAD_CHARS and report.output_head.startswith("STARThhh")
     assert len(report.output_tail) == TAIL_CHARS and report.output_tail.endswith("tttEND\n")
+
+
+def test_a_failing_command_after_green_tests_is_not_green(tmp_path: Path) -> None:
+    make_project(tmp_path, {"pytest.ini": "[pytest]\n", "tests/test_ok.py": "def test_ok():\n    pass\n"})
+    report = run(tmp_path, f"{PYTEST} tests && echo 'lint: 3 problems' && exit 4")
+    assert report.kind == "junit" and report.outcome("tests/test_ok.py::test_ok") == "passed"
+    whole = report.results[report.command]
+    assert whole.outcome == "error" and "exited with code 4" in whole.message and "lint: 3 problems" in whole.message

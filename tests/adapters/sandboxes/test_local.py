@@ -90,7 +90,8 @@ FAMILY_SERVICE = """
 import os, subprocess, sys, time
 
 grandchild = subprocess.Popen([sys.executable, "-c", (
-    "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('grandchild up', flush=True); time.sleep(60)"
+    "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+    "print('grandchild up', flush=True); time.sleep(60)"
 )])
 with open("family.tmp", "w") as file:
     file.write(f"{os.getpgid(0)} {grandchild.pid}")

@@ -1,0 +1,113 @@
+"""Shell commands in a process group of their own, and stopping a whole group: one implementation for services,
+setup and test commands, so nothing any of them spawns outlives its owner."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO
+
+STOP_GRACE = 3.0
+"""Seconds a group gets to exit after SIGTERM before it is killed."""
+KILL_WAIT = 1.0
+"""Seconds to wait for a killed group to disappear."""
+_POLL = 0.02
+
+
+def spawn(command: str, cwd: Path, env: Mapping[str, str], stdout: int | IO[bytes]) -> subprocess.Popen[bytes]:
+    """`/bin/sh -c command` as the leader of a new session (and so of a new process group), stdin closed."""
+    return subprocess.Popen(["/bin/sh", "-c", command], cwd=cwd, env=dict(env), start_new_session=True,
+                            stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.STDOUT)
+
+
+def run_to_file(command: str, cwd: Path, env: Mapping[str, str], output: Path,
+                timeout: float) -> tuple[int | None, float]:
+    """Run a command with its output in `output`: (exit code, or None when stopped at the timeout; seconds).
+
+    Output goes to a file, not a pipe, so huge output cannot deadlock us. The group is stopped afterwards in every
+    case — normal exit, timeout, Ctrl-C — so background processes the command left behind go too.
+    """
+    started = time.monotonic()
+    with output.open("wb") as sink:
+        process = spawn(command, cwd, env, sink)
+    try:
+        code: int | None = process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        code = None
+    finally:
+        stop_group(process)
+    return code, time.monotonic() - started
+
+
+def run_command(command: str, cwd: Path, env: Mapping[str, str], timeout: float) -> tuple[int | None, str]:
+    """A short command (a health probe): (exit code, or None at the timeout; its output)."""
+    with tempfile.TemporaryDirectory(prefix="greenloop-cmd-") as scratch:
+        output = Path(scratch) / "output"
+        code, _ = run_to_file(command, cwd, env, output, timeout)
+        return code, output.read_text(encoding="utf-8", errors="replace")
+
+
+def stop_group(process: subprocess.Popen[bytes], grace: float = STOP_GRACE) -> None:
+    """SIGTERM the process's whole group, SIGKILL it after `grace` seconds, reap what is ours."""
+    group = process.pid  # start_new_session made it its group's leader
+    signal_group(group, signal.SIGTERM)
+    if not _wait_for_group(process, group, grace):
+        signal_group(group, signal.SIGKILL)
+        _wait_for_group(process, group, KILL_WAIT)  # a killed process is gone only once it is scheduled
+    process.wait()
+
+
+def signal_group(group: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
+        os.killpg(group, signum)
+
+
+def _wait_for_group(process: subprocess.Popen[bytes], group: int, timeout: float) -> bool:
+    """Whether every process of the group ended within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:  # reap the leader through Popen first, so it keeps the exit code
+            _reap_adopted(group)
+        if not group_pending(group):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(_POLL)
+
+
+def _reap_adopted(group: int) -> None:
+    """Reap group members re-parented to us (when we are PID 1 or a subreaper); anyone else's are not ours."""
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-group, os.WNOHANG)[0]:
+            pass
+
+
+def group_pending(group: int) -> bool:
+    """Whether a process of the group still runs, or is dead but ours to reap.
+
+    Other zombies do not count: an orphan's zombie stays in the group until PID 1 reaps it, which some container
+    inits do late or never.
+    """
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return True  # without /proc a zombie cannot be told apart; the group exists
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            state, parent, pgrp = stat.read_text().rpartition(")")[2].split()[:3]
+        except (OSError, ValueError):
+            continue  # ended while we looked
+        if int(pgrp) == group and (state not in ("Z", "X") or int(parent) == os.getpid()):
+            return True
+    return False
