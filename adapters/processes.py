@@ -4,9 +4,11 @@ setup and test commands, so nothing any of them spawns outlives its owner."""
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Mapping
@@ -111,3 +113,13 @@ def group_pending(group: int) -> bool:
         if int(pgrp) == group and (state not in ("Z", "X") or int(parent) == os.getpid()):
             return True
     return False
+
+
+def adopt_orphans(enabled: bool = True) -> None:
+    """Make this process a child subreaper (Linux): processes orphaned by a stopped group are re-parented to us,
+    and `stop_group` reaps them. Otherwise they go to PID 1, and where PID 1 never reaps (some containers) they
+    stay zombies in their group forever. Elsewhere this does nothing."""
+    if sys.platform != "linux":
+        return
+    pr_set_child_subreaper = 36
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_child_subreaper, int(enabled), 0, 0, 0)

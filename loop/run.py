@@ -60,6 +60,7 @@ def run(options: RunOptions, progress: Progress = lambda record: None) -> RunRes
     """Check the input, run the loop to a verdict, write the evidence; never leaves a process or worktree."""
     from langgraph.checkpoint.sqlite import SqliteSaver
 
+    from greenloop.adapters.processes import adopt_orphans
     from greenloop.adapters.registry import load_model
     from greenloop.adapters.workspaces.git import dirty_files, open_repo
     from greenloop.graph.build import build_graph
@@ -86,6 +87,7 @@ def run(options: RunOptions, progress: Progress = lambda record: None) -> RunRes
             f"greenloop tests the last commit ({repo.head.commit.hexsha[:12]}), so these would be ignored: "
             "commit or stash them, then run again")
 
+    adopt_orphans()  # services' orphaned children come back to us to be reaped, not to a PID 1 that may never
     run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
     run_dir = repo_path / RUNS_DIR / run_id
     run_dir.mkdir(parents=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
 import re
 import shlex
@@ -18,6 +17,7 @@ from typing import Any
 import pytest
 
 from greenloop.adapters.protocols import Sandbox, SandboxProvider
+from greenloop.adapters.processes import adopt_orphans as adopt_orphans_into_this_process
 from greenloop.adapters.sandboxes.local import LocalSandboxProvider
 from greenloop.loop.config import ServiceConfig
 from greenloop.loop.errors import ServiceStartError
@@ -147,14 +147,9 @@ def adopt_orphans() -> Iterator[None]:
     Otherwise they go to PID 1, and on hosts whose PID 1 never reaps (some containers and VMs) they stay zombies,
     which `killpg(pgid, 0)` still finds even though nothing runs.
     """
-    if sys.platform != "linux":
-        yield
-        return
-    libc = ctypes.CDLL(None, use_errno=True)
-    pr_set_child_subreaper = 36
-    assert libc.prctl(pr_set_child_subreaper, 1, 0, 0, 0) == 0
+    adopt_orphans_into_this_process()
     yield
-    libc.prctl(pr_set_child_subreaper, 0, 0, 0, 0)
+    adopt_orphans_into_this_process(False)
 
 
 def python(scripts: Path, script: str) -> str:
