@@ -91,3 +91,10 @@ def _tail(block: dict[int, str], max_chars: int) -> dict[int, str]:
 
 def _format(line: LogLine) -> str:
     return f"{line.service} | {line.text}"
+
+
+def decisive(ranked: list[str], limit: int = 6) -> list[str]:
+    """The error lines of a ranked excerpt, each once: what a reader of a summary or commit message needs."""
+    errors = [line for line in ranked if ERROR.search(line.partition(" | ")[2])
+              and TRACEBACK_START not in line and not line.partition(" | ")[2][:1].isspace()]
+    return list(dict.fromkeys(errors))[:limit]

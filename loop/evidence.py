@@ -10,6 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from greenloop.graph.logs import decisive
 from greenloop.loop.redact import redact
 
 SCHEMA_VERSION = 1
@@ -44,6 +45,7 @@ def build_evidence(state: dict[str, Any], *, model: str, error: str | None = Non
         "tests": {"at_base": before, "after": after, "failing_at_base": base.get("failing", []),
                   "regressions": final.get("regressions", [])},
         "attempts": [_attempt(a) for a in attempts],
+        "decisive_log_lines": decisive(next((a["log_lines"] for a in reversed(attempts) if a.get("log_lines")), [])),
         "tested_tree": final.get("tree") if verdict == "fixed" else None,
         "published": state.get("published"),
         "budget": {"caps": state.get("budget", {}), "steps": state.get("steps", 0),
@@ -105,9 +107,8 @@ def render_markdown(evidence: dict[str, Any]) -> str:
     if tests["after"]:
         out += ["", f"Other tests: {kept} of {len(others)} passed at base and after the final attempt; "
                     f"regressions: {', '.join(f'`{r}`' for r in tests['regressions']) or 'none'}."]
-    decisive = next((a["log_lines"] for a in reversed(evidence["attempts"]) if a.get("log_lines")), [])
-    if decisive:
-        out += ["", "### Log lines that explained the failure", "", "```", *decisive[:40], "```"]
+    if evidence["decisive_log_lines"]:
+        out += ["", "### Log lines that explained the failure", "", "```", *evidence["decisive_log_lines"], "```"]
     out += ["", "### Attempts", ""]
     for attempt in evidence["attempts"]:
         out += _attempt_markdown(attempt)
@@ -146,13 +147,15 @@ def commit_message(state: dict[str, Any]) -> str:
     evidence = build_evidence(state, model="")
     title = evidence["ticket"]["title"]
     final = evidence["attempts"][-1]
-    lines = [f"fix: {title}"[:72], "",
+    subject = f"fix: {title}"
+    if len(subject) > 72:
+        subject = subject[:71].rsplit(" ", 1)[0] + "…"
+    lines = [subject, "",
              f"Validated by greenloop run {evidence['run_id']}: every target passes, no test that passed at base "
              f"fails, and no protected path is touched.", ""]
     lines += [f"- {t['id']}: {t['before']} at base -> {t['after']}" for t in evidence["targets"]]
     passed = sum(1 for outcome in evidence["tests"]["after"].values() if outcome == "passed")
     lines += ["", f"{passed} test(s) passed on the tested tree; attempt {final['id']} of {len(evidence['attempts'])}."]
-    decisive = next((a["log_lines"] for a in reversed(evidence["attempts"]) if a.get("log_lines")), [])
-    if decisive:
-        lines += ["", "Log lines that explained the failure:", *(f"  {line}" for line in decisive[:8])]
+    if evidence["decisive_log_lines"]:
+        lines += ["", "Log lines that explained the failure:", *(f"  {line}" for line in evidence["decisive_log_lines"])]
     return "\n".join(lines) + "\n"

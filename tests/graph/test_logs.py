@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from greenloop.adapters.protocols import LogLine
-from greenloop.graph.logs import rank
+from greenloop.graph.logs import decisive, rank
 
 TRACEBACK = ["Traceback (most recent call last):", '  File "app.py", line 3, in view',
              '    return record["zone"]', "KeyError: 'zone'"]
@@ -48,3 +48,11 @@ def test_context_stays_within_one_service():
 
 def test_no_errors_no_lines():
     assert rank(lines(("a", "INFO all good")), max_chars=500) == []
+
+
+def test_decisive_lines_are_the_error_lines_once():
+    ranked = ["api | INFO GET /a 200", "api | ERROR GET /b failed: KeyError: 'zone'", "api | Traceback (most recent call last):",
+              'api |   File "app.py", line 3', "api | KeyError: 'zone'", "web | WARNING slow",
+              "api | KeyError: 'zone'  [seen 2 times]"]
+    assert decisive(ranked) == ["api | ERROR GET /b failed: KeyError: 'zone'", "api | KeyError: 'zone'",
+                                "api | KeyError: 'zone'  [seen 2 times]"]

@@ -62,3 +62,10 @@ def test_secrets_in_the_environment_are_redacted(monkeypatch):
     state = {**STATE, "ticket": {**STATE["ticket"], "title": "fails with tok-1234567890 and ghp_" + "a" * 36}}
     evidence = build_evidence(state, model="m")
     assert evidence["ticket"]["title"] == "fails with [redacted] and [redacted]"
+
+
+def test_a_long_title_makes_a_short_subject_cut_at_a_word():
+    state = {**STATE, "ticket": {**STATE["ticket"], "title": "Fare quotes fail for any trip that starts or ends at "
+                                                              "Kingsgate Cross"}}
+    subject = commit_message(state).splitlines()[0]
+    assert subject == "fix: Fare quotes fail for any trip that starts or ends at Kingsgate…"

@@ -7,12 +7,14 @@ import subprocess
 import sys
 import time
 import zipfile
-from pathlib import Path
+
+import pytest
 
 from support import ROOT, assert_nothing_left, cli_env, make_repo, run_cli
 
 
-def test_ctrl_c_during_test_stops_services_and_removes_worktrees(example):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_during_test_stops_services_and_removes_worktrees(example, signum):
     repo, ticket, patches = example("stations")
     process = subprocess.Popen([sys.executable, "-m", "greenloop.loop.cli", "run", str(repo), "--ticket", str(ticket),
                                 "--model", f"scripted:{patches}"], stderr=subprocess.PIPE, text=True, env=cli_env())
@@ -22,7 +24,7 @@ def test_ctrl_c_during_test_stops_services_and_removes_worktrees(example):
         if line.strip().startswith("deploy"):
             break
     time.sleep(0.5)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     rest = process.communicate(timeout=60)[1]
     assert process.returncode == 130, "".join(seen) + rest
     assert "interrupted" in rest
