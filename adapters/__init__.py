@@ -1,1 +1,1 @@
-"""x"""
+"""Everything that talks to the outside world, behind the Protocols in `protocols.py`."""

@@ -142,6 +142,9 @@ class Workspace(Protocol):
     def tree(self) -> str:
         """The git tree hash of base + the applied diff (what gets tested and published)."""
 
+    def drift(self) -> list[str]:
+        """Tracked files whose content no longer matches `tree()` (changed by setup, services or tests)."""
+
     def numstat(self, diff: str) -> list[tuple[str, int, int]]:
         """(path, added, deleted) for each path a diff would touch, without applying it."""
 
@@ -177,8 +180,10 @@ class SandboxProvider(Protocol):
 
 @runtime_checkable
 class TestRunner(Protocol):
-    def run(self, workspace: Workspace, env: dict[str, str], report_dir: Path, label: str) -> TestReport:
-        """Run the test command in the workspace with the sandbox's environment."""
+    def run(self, workspace: Workspace, env: dict[str, str], report_dir: Path, label: str,
+            timeout: float | None = None) -> TestReport:
+        """Run the test command in the workspace with the sandbox's environment, for at most `timeout` seconds
+        (and never longer than the configured test timeout)."""
 
 
 class Publication(BaseModel):

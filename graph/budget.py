@@ -23,6 +23,12 @@ def exhausted(state: LoopState, now: float | None = None) -> str | None:
     return None
 
 
+def seconds_left(state: LoopState, now: float | None = None) -> float:
+    """Wall time left: the most any one step (setup, a test run) may take, so the cap cannot leak."""
+    elapsed = (now if now is not None else time.time()) - state["started_at"]
+    return max(0.0, state["budget"]["max_minutes"] * 60 - elapsed)
+
+
 def out_of_time(state: LoopState, now: float | None = None) -> str | None:
     """Only the wall-time cap: what stops a deploy or a test run from starting."""
     elapsed = (now if now is not None else time.time()) - state["started_at"]

@@ -18,14 +18,13 @@ from langgraph.runtime import Runtime
 from greenloop.adapters.workspaces.diffs import touched_paths
 from greenloop.adapters.protocols import AttemptSummary, ModelRequest, Publication, TestReport, Ticket
 from greenloop.graph import verdict
-from greenloop.graph.budget import exhausted
+from greenloop.graph.budget import exhausted, seconds_left
 from greenloop.graph.logs import rank
 from greenloop.graph.state import Live, LoopState, RunContext
-from greenloop.loop.errors import PatchError, UsageError
+from greenloop.loop.errors import ConfigError, PatchError, ServiceStartError, SetupError, UsageError
 from greenloop.loop.redact import redact
 
 Node = Callable[[LoopState, Runtime[RunContext]], dict[str, Any]]
-MESSAGE_CHARS = 1500
 
 
 def timed(node: Node) -> Node:
@@ -49,14 +48,15 @@ def prepare(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     ctx = runtime.context
     workspace = ctx.make_workspace("base")
     ctx.live["base"] = live = Live(workspace)  # kept for the model to read until the run ends
-    phases = {"setup": _clock(ctx.setup, workspace)}
+    phases = {"setup": _clock(ctx.setup, workspace, seconds_left(state))}
     started = time.perf_counter()
     live.sandbox = ctx.provider.create(workspace, "base")
     phases["startup"] = time.perf_counter() - started
-    report = ctx.runner.run(workspace, live.sandbox.env(), ctx.run_dir / "reports", "base")
+    report = ctx.runner.run(workspace, live.sandbox.env(), ctx.run_dir / "reports", "base", seconds_left(state))
     phases["tests"] = report.duration
     live.sandbox.destroy()
     live.sandbox = None
+    _check_tests_ran(report, ctx.config.test.format)
     outcomes = {t: r.outcome for t, r in report.results.items()}
     requested = state.get("requested_targets", [])
     unknown = verdict.unknown_targets(requested, outcomes)
@@ -131,11 +131,19 @@ def deploy(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         ctx.release(attempt["id"])
         return _refuse(attempt, "does_not_apply", error.problem)
     attempt["tree"] = workspace.tree()
-    phases = {"setup": _clock(ctx.setup, workspace)}
-    live.deployed_at = time.time()
-    started = time.perf_counter()
-    live.sandbox = ctx.provider.create(workspace, attempt["id"])
-    phases["startup"] = time.perf_counter() - started
+    phases: dict[str, float] = {}
+    try:
+        phases["setup"] = _clock(ctx.setup, workspace, seconds_left(state))
+        live.deployed_at = time.time()
+        started = time.perf_counter()
+        live.sandbox = ctx.provider.create(workspace, attempt["id"])
+        phases["startup"] = time.perf_counter() - started
+    except (SetupError, ServiceStartError) as error:  # the patch broke start-up: what the model must hear next
+        ctx.release(attempt["id"])
+        attempt.update(status="failed_to_start", outcome="failed_to_start", start_error=error.problem,
+                       log_lines=error.problem.splitlines()[-30:])
+        return {"attempts": {attempt["id"]: attempt}, "phases": phases,
+                "note": f"{attempt['id']} failed to start: {error.problem.splitlines()[0]}"}
     attempt.update(status="deployed", endpoints=live.sandbox.endpoints(), deployed_at=live.deployed_at)
     services = ", ".join(f"{name} {url}" for name, url in attempt["endpoints"].items()) or "no services"
     return {"attempts": {attempt["id"]: attempt}, "phases": phases, "note": f"{attempt['id']} up: {services}"}
@@ -147,10 +155,15 @@ def test(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     ctx = runtime.context
     attempt = dict(state["attempts"][state["current"]])
     live = ctx.live[attempt["id"]]
-    report = ctx.runner.run(live.workspace, live.sandbox.env(), ctx.run_dir / "reports", attempt["id"])
+    report = ctx.runner.run(live.workspace, live.sandbox.env(), ctx.run_dir / "reports", attempt["id"],
+                            seconds_left(state))
     after = {t: r.outcome for t, r in report.results.items()}
     base = state["base"]["outcomes"]
-    fixed = verdict.is_fixed(state["targets"], after, base)
+    drift = live.workspace.drift()  # what ran must be what gets published
+    fixed = verdict.is_fixed(state["targets"], after, base) and not drift
+    if drift:
+        attempt["refusal"] = (f"setup, services or tests changed tracked file(s) {', '.join(drift)}: "
+                              "the tree that ran is not the tree that would be published")
     attempt.update(status="tested", outcome="fixed" if fixed else "not_fixed", outcomes=after,
                    failing=report.failing(), regressions=verdict.regressions(base, after),
                    messages=_messages(report, report.failing()), report=_report_summary(report))
@@ -206,14 +219,22 @@ def give_up(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     return {"verdict": result, "stop_reason": reason, "note": f"{result}: {reason}"}
 
 
+def _check_tests_ran(report: TestReport, test_format: str) -> None:
+    """A pytest command that yields no test results at base cannot judge any fix (a typo, a broken conftest)."""
+    if report.kind == "exit-code" and report.exit_code != 0 and test_format == "auto" and "pytest" in report.command:
+        raise ConfigError(f"[test] command ran but reported no test results at base (exit code {report.exit_code}): "
+                          f"{report.command}\n--- end of its output ---\n{(report.output_tail or report.output_head)[-1500:]}",
+                          "run the command by hand in a clean clone and fix it in greenloop.toml [test]")
+
+
 def _refuse(attempt: dict[str, Any], status: str, why: str) -> dict[str, Any]:
     attempt.update(status=status, outcome=status, refusal=why)
     return {"attempts": {attempt["id"]: attempt}, "note": f"{attempt['id']} {status.replace('_', ' ')}: {why}"}
 
 
-def _clock(action: Callable[[Any], None], workspace: Any) -> float:
+def _clock(action: Callable[[Any, float], None], workspace: Any, timeout: float) -> float:
     started = time.perf_counter()
-    action(workspace)
+    action(workspace, timeout)
     return time.perf_counter() - started
 
 
@@ -224,7 +245,7 @@ def _summary(attempt: dict[str, Any]) -> AttemptSummary:
 
 
 def _messages(report: TestReport, tests: list[str]) -> dict[str, str]:
-    return {t: report.results[t].message[:MESSAGE_CHARS] for t in tests
+    return {t: report.results[t].message for t in tests
             if t in report.results and report.results[t].message}
 
 

@@ -62,8 +62,8 @@ class RunContext:
     publisher: Publisher
     make_workspace: Callable[[str], Workspace]
     """A fresh worktree at the base commit, named for an attempt."""
-    setup: Callable[[Workspace], None]
-    """Runs the `[setup]` step in a workspace."""
+    setup: Callable[[Workspace, float], None]
+    """Runs the `[setup]` step in a workspace, for at most the given seconds."""
     live: dict[str, Live] = field(default_factory=dict)
 
     def release(self, key: str) -> None:

@@ -31,12 +31,15 @@ def protected_hits(paths: list[str], protected: list[str]) -> list[str]:
 
 
 def regressions(base_outcomes: dict[str, str], after: dict[str, str]) -> list[str]:
-    """Tests that passed at base and now fail, error, or no longer run."""
-    return sorted(t for t, outcome in base_outcomes.items() if outcome == "passed" and after.get(t) != "passed")
+    """Tests that passed at base and now fail, error or no longer run, and new failures: a result that did not
+    fail at base and fails now (such as the whole command failing after every test passed)."""
+    lost = {t for t, outcome in base_outcomes.items() if outcome == "passed" and after.get(t) != "passed"}
+    new = {t for t, outcome in after.items() if outcome in FAILED and base_outcomes.get(t) not in FAILED}
+    return sorted(lost | new)
 
 
 def is_fixed(targets: list[str], after: dict[str, str], base_outcomes: dict[str, str]) -> bool:
-    """fixed ⇔ targets non-empty ∧ every target passes ∧ nothing that passed at base fails.
+    """fixed ⇔ targets non-empty ∧ every target passes ∧ nothing that passed at base fails (nor anything new).
 
     (A diff touching a protected path never reaches a test run, so it can never get here.)
     """

@@ -22,6 +22,8 @@ DEFAULT_PROTECTED_PATHS = [
     ".pytest.ini",
     "tox.ini",
     "noxfile.py",
+    "setup.cfg",
+    "pyproject.toml",
     "greenloop.toml",
 ]
 
@@ -183,10 +185,12 @@ def load_config(repo: Path) -> tuple[Config, Path]:
     """Read greenloop.toml (or [tool.greenloop] in pyproject.toml) from the repository root."""
     path = repo / CONFIG_FILE
     pyproject = repo / "pyproject.toml"
+    prefix = ""
     if path.is_file():
         raw = _read_toml(path)
     elif pyproject.is_file() and "greenloop" in _read_toml(pyproject).get("tool", {}):
         path, raw = pyproject, _read_toml(pyproject)["tool"]["greenloop"]
+        prefix = "tool.greenloop"
     else:
         raise ConfigError(
             f"no greenloop config in {repo}: neither {CONFIG_FILE} nor [tool.greenloop] in pyproject.toml",
@@ -195,7 +199,8 @@ def load_config(repo: Path) -> tuple[Config, Path]:
     try:
         return Config.model_validate(raw), path
     except ValidationError as error:
-        raise ConfigError(_describe(error, path), "correct the key(s) named above; the README lists every key") from None
+        raise ConfigError(_describe(error, path, prefix),
+                          "correct the key(s) named above; the README lists every key") from None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -207,11 +212,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot be read: {error}") from None
 
 
-def _describe(error: ValidationError, path: Path) -> str:
+def _describe(error: ValidationError, path: Path, prefix: str) -> str:
     lines = [f"{path}: invalid config"]
     for item in error.errors():
         loc = [p for p in item["loc"] if p not in ("function-after", "function-before")]
-        key = _key(loc) or "(top level)"
+        key = _key(([prefix] if prefix else []) + loc) or "(top level)"
         if item["type"] == "extra_forbidden":
             known = _known_keys(loc[:-1])
             guess = difflib.get_close_matches(str(loc[-1]), known, n=1)

@@ -58,7 +58,8 @@ def build_evidence(state: dict[str, Any], *, model: str, error: str | None = Non
 
 
 def _attempt(attempt: dict[str, Any]) -> dict[str, Any]:
-    keys = ("id", "step", "source", "rationale", "status", "outcome", "refusal", "diffstat", "tree", "endpoints",
+    keys = ("id", "step", "source", "rationale", "status", "outcome", "refusal", "start_error", "diffstat", "tree",
+            "endpoints",
             "failing", "regressions", "messages", "log_lines", "usage")
     record = {k: attempt[k] for k in keys if k in attempt}
     record["diff"] = attempt.get("diff", "")[:DIFF_CHARS]
@@ -131,7 +132,10 @@ def _attempt_markdown(attempt: dict[str, Any]) -> list[str]:
     title = f"{attempt['id']} ({attempt.get('source') or 'model'}): {attempt.get('outcome', attempt['status'])}"
     body = [f"<details><summary>{title}{' — ' + stat if stat else ''}</summary>", ""]
     if attempt.get("refusal"):
-        body.append(f"Refused before deploy: {attempt['refusal']}")
+        body.append(("Not accepted: " if attempt["status"] == "tested" else "Refused before deploy: ")
+                    + attempt["refusal"])
+    if attempt.get("start_error"):
+        body += ["Failed to start:", "```", attempt["start_error"].strip(), "```"]
     if attempt.get("failing"):
         body.append("Failing: " + ", ".join(f"`{t}`" for t in attempt["failing"]))
     for test_id, message in attempt.get("messages", {}).items():

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from greenloop.loop.config import Config, load_config
+from greenloop.loop.config import CONFIG_FILE, Config, load_config
 from greenloop.loop.errors import ConfigError, GreenloopError, InfraError, Interrupted, UsageError
 
 RUNS_DIR = Path(".greenloop") / "runs"
@@ -78,7 +78,11 @@ def run(options: RunOptions, progress: Progress = lambda record: None) -> RunRes
     if not spec:
         raise UsageError("no model given", "pass --model scripted:DIR, or set [model] name in greenloop.toml")
     model = load_model(spec, Path.cwd())
-    read_from_tree = {_relative(config_path, repo_path), _relative(Path(options.ticket_file or ""), repo_path)}
+    # greenloop.toml and the ticket are read from the working tree, so their uncommitted edits are used, not lost;
+    # pyproject.toml is also the project's own build and test config, so it must be committed like the code.
+    read_from_tree = {_relative(Path(options.ticket_file or ""), repo_path)}
+    if config_path.name == CONFIG_FILE:
+        read_from_tree.add(_relative(config_path, repo_path))
     dirty = dirty_files(repo, ignore=read_from_tree)
     if dirty:
         raise UsageError(
@@ -171,6 +175,7 @@ def _context(config: Config, repo: Path, run_dir: Path, model: Any, base_commit:
         runner=CommandTestRunner(config.test),
         publisher=LocalPublisher(),
         make_workspace=lambda name: GitWorkspace.create(repo, base_commit, run_dir / "worktrees" / name),
-        setup=lambda workspace: run_setup(config.setup, workspace, run_dir / "setup" / f"{workspace.path.name}.log",
-                                          os.environ),
+        setup=lambda workspace, seconds: run_setup(config.setup, workspace,
+                                                   run_dir / "setup" / f"{workspace.path.name}.log", os.environ,
+                                                   seconds),
     )

@@ -1,1 +1,1 @@
-"""x"""
+"""Models that propose diffs: `scripted` (replays prepared diffs)."""

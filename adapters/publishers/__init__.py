@@ -1,1 +1,1 @@
-"""x"""
+"""Publishers: where a validated fix goes (`local`: a branch in the repository)."""

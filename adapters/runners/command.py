@@ -43,7 +43,8 @@ class CommandTestRunner:
         self.config = config
         self.base_env = os.environ if base_env is None else base_env
 
-    def run(self, workspace: Workspace, env: Mapping[str, str], report_dir: Path, label: str) -> TestReport:
+    def run(self, workspace: Workspace, env: Mapping[str, str], report_dir: Path, label: str,
+            timeout: float | None = None) -> TestReport:
         """Leaves `output-<label>.log` and pytest's `junit-<label>.xml` in report_dir for the evidence.
 
         Raises `ConfigError` when the command's program does not exist: no attempt could ever pass.
@@ -54,8 +55,9 @@ class CommandTestRunner:
         output = report_dir / f"output-{label}.log"
         junit.unlink(missing_ok=True)  # a stale file from an earlier run with this label must not be read
         environment = self._environment(env, junit)
-        code, duration = run_to_file(self.config.command, workspace.path, environment, output, self.config.timeout)
-        exit_code, timed_out = (TIMEOUT_EXIT_CODE, True) if code is None else (code, False)
+        limit = min(self.config.timeout, timeout) if timeout is not None else self.config.timeout
+        code, duration = run_to_file(self.config.command, workspace.path, environment, output, limit)
+        exit_code = TIMEOUT_EXIT_CODE if code is None else code
         head, tail = read_output(output)
         wants_junit = self.config.format != "exit-code"
         if exit_code == 127 and not (wants_junit and junit.is_file()):
@@ -69,10 +71,10 @@ class CommandTestRunner:
             output_head=head,
             output_tail=tail,
         )
-        self._add_results(report, junit if wants_junit else None, timed_out)
+        self._add_results(report, junit if wants_junit else None, limit if code is None else None)
         return report
 
-    def _add_results(self, report: TestReport, junit: Path | None, timed_out: bool) -> None:
+    def _add_results(self, report: TestReport, junit: Path | None, stopped_after: float | None) -> None:
         """Per-test results from the JUnit XML when there is one, else one result for the whole command."""
         problem = None
         if junit and junit.is_file():
@@ -85,8 +87,8 @@ class CommandTestRunner:
                 f'[test] format = "junit" but the test command (exit code {report.exit_code}) wrote no JUnit XML '
                 f"to {junit}; does it run pytest?"
             )
-        if timed_out:
-            problem = f"the test command timed out after {self.config.timeout:g} s and was stopped"
+        if stopped_after is not None:
+            problem = f"the test command timed out after {stopped_after:g} s and was stopped"
         if report.kind == "junit" and report.exit_code != 0 and not report.failing() and not problem:
             # `pytest && mypy`, or pytest collecting nothing: every recorded test passed, yet the command failed.
             problem = _exit_message(report.exit_code, report.output_tail or report.output_head)

@@ -1,1 +1,1 @@
-"""x"""
+"""Sandboxes: a workspace's services, running (`local`: processes on this machine)."""

@@ -16,7 +16,7 @@ from pathlib import Path
 from greenloop.adapters.protocols import LogLine, Workspace
 from greenloop.adapters.sandboxes.health import wait_until_ready
 from greenloop.adapters.sandboxes.logfile import read_log
-from greenloop.adapters.sandboxes.processes import ServiceProcess, free_ports
+from greenloop.adapters.sandboxes.services import ServiceProcess, free_ports
 from greenloop.loop.config import ServiceConfig, start_order
 from greenloop.loop.errors import ServiceStartError
 

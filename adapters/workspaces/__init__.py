@@ -1,1 +1,1 @@
-"""x"""
+"""Workspaces: git worktrees at the base commit, diffs, and the `[setup]` step."""

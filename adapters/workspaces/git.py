@@ -119,6 +119,9 @@ class GitWorkspace:
     def tree(self) -> str:
         return Repo(self.path).git.write_tree()
 
+    def drift(self) -> list[str]:
+        return Repo(self.path).git.diff("--name-only").splitlines()  # the working tree against the index
+
     def destroy(self) -> None:
         git = Repo(self.repo).git
         if self.path.exists():

@@ -13,14 +13,17 @@ from greenloop.loop.errors import SetupError
 TAIL_LINES = 30
 
 
-def run_setup(config: SetupConfig, workspace: Workspace, log_path: Path, env: Mapping[str, str]) -> None:
-    """Run the setup command (if any) with its output in `log_path`; raise `SetupError` when it fails."""
+def run_setup(config: SetupConfig, workspace: Workspace, log_path: Path, env: Mapping[str, str],
+              timeout: float | None = None) -> None:
+    """Run the setup command (if any) with its output in `log_path`, for at most `timeout` seconds (and never
+    longer than `[setup] timeout`); raise `SetupError` when it fails."""
     if not config.command:
         return
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    code, _ = run_to_file(config.command, workspace.path, env, log_path, config.timeout)
+    limit = min(config.timeout, timeout) if timeout is not None else config.timeout
+    code, _ = run_to_file(config.command, workspace.path, env, log_path, limit)
     if code is None:
-        raise SetupError(f"[setup] command timed out after {config.timeout:g}s: {config.command}",
+        raise SetupError(f"[setup] command timed out after {limit:g}s: {config.command}",
                          f"see {log_path}; raise [setup] timeout or make the step faster")
     if code != 0:
         tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-TAIL_LINES:])

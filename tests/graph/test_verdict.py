@@ -26,7 +26,9 @@ def test_no_targets_or_only_passing_targets_are_not_reproduced():
     ({"t::a": "passed", "t::b": "failed", "t::c": "passed"}, False),   # a regression
     ({"t::a": "passed", "t::c": "passed"}, False),                     # a passing test no longer runs
     ({"t::a": "passed", "t::b": "passed", "t::c": "skipped"}, False),  # a skipped target is not a pass
-    ({"t::a": "passed", "t::b": "passed", "t::c": "passed", "t::d": "failed"}, True),  # skipped at base
+    ({"t::a": "passed", "t::b": "passed", "t::c": "passed", "t::d": "failed"}, False),  # skipped at base: new failure
+    ({"t::a": "passed", "t::b": "passed", "t::c": "passed", "make test": "error"}, False),  # the command failed
+    ({"t::a": "passed", "t::b": "passed", "t::c": "passed", "t::flaky": "failed"}, True),  # failing at base too
 ])
 def test_fixed_needs_every_target_and_no_regression(after, fixed):
     assert verdict.is_fixed(["t::a", "t::c"], after, BASE) is fixed
@@ -43,7 +45,8 @@ def test_unknown_targets():
 @pytest.mark.parametrize("path, protected", [
     ("tests/test_api.py", True), ("tests/data/x.json", True), ("pkg/conftest.py", True), ("conftest.py", True),
     (".github/workflows/ci.yml", True), ("pytest.ini", True), ("tox.ini", True), ("greenloop.toml", True),
-    ("src/app.py", False), ("src/tests_helper.py", False), ("testsuite/x.py", False), ("pyproject.toml", False),
+    ("src/app.py", False), ("src/tests_helper.py", False), ("testsuite/x.py", False), ("pyproject.toml", True),
+    ("setup.cfg", True), ("pkg/pyproject.toml", True),
 ])
 def test_protected_paths(path, protected):
     assert verdict.protected_hits([path], DEFAULT_PROTECTED_PATHS) == ([path] if protected else [])

@@ -41,6 +41,8 @@ def test_the_documented_shape_loads_unchanged(tmp_path):
 def test_pyproject_tool_table(tmp_path):
     config = load(tmp_path, '[project]\nname = "x"\n[tool.greenloop.test]\ncommand = "make test"\n', "pyproject.toml")
     assert config.test.command == "make test"
+    with pytest.raises(ConfigError, match=r"tool\.greenloop\.test\.comand: unknown key; did you mean 'command'"):
+        load(tmp_path, '[tool.greenloop.test]\ncomand = "make test"\n', "pyproject.toml")
 
 
 def test_health_forms(tmp_path):
