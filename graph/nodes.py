@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -220,8 +221,13 @@ def give_up(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
 
 
 def _check_tests_ran(report: TestReport, test_format: str) -> None:
-    """A pytest command that yields no test results at base cannot judge any fix (a typo, a broken conftest)."""
-    if report.kind == "exit-code" and report.exit_code != 0 and test_format == "auto" and "pytest" in report.command:
+    """A test command that cannot run its tests at base can judge no fix: pytest that wrote no results (a broken
+    conftest, bad options), or `python -m X` where X does not exist (a typo)."""
+    module = re.search(r"-m\s+([\w.]+)", report.command)
+    output = report.output_head + report.output_tail
+    missing_module = bool(module) and f"No module named {module.group(1)}" in output.replace("'", "")
+    if report.kind == "exit-code" and report.exit_code != 0 and test_format == "auto" and (
+            "pytest" in report.command or missing_module):
         raise ConfigError(f"[test] command ran but reported no test results at base (exit code {report.exit_code}): "
                           f"{report.command}\n--- end of its output ---\n{(report.output_tail or report.output_head)[-1500:]}",
                           "run the command by hand in a clean clone and fix it in greenloop.toml [test]")

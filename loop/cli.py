@@ -89,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("greenloop: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # a bug, or an outside failure nothing expected: one message, the details in a file
+        _print_error(_unexpected(error), args.json)
+        return 3
     if args.json:
         print(json.dumps(result.as_json(), indent=2))
     else:
@@ -96,6 +99,18 @@ def main(argv: list[str] | None = None) -> int:
     if result.error:
         _print_error(result.error, as_json=False)
     return result.exit_code
+
+
+def _unexpected(error: Exception) -> Any:
+    import tempfile
+    import traceback
+
+    from greenloop.loop.errors import InfraError
+
+    with tempfile.NamedTemporaryFile("w", prefix="greenloop-error-", suffix=".log", delete=False) as log:
+        log.write(traceback.format_exc())
+    return InfraError(f"unexpected {type(error).__name__}: {error}",
+                      f"the traceback is in {log.name}; please report it with that file")
 
 
 def _interrupt(signum: int, frame: Any) -> None:

@@ -136,10 +136,17 @@ class PublishConfig(_Section):
     branch_prefix: str = "greenloop/"
 
 
+class EnvConfig(_Section):
+    allow: list[str] = Field(default_factory=list)
+    """Names of greenloop's environment variables that services, setup and tests may see, beyond the safe
+    defaults (PATH, HOME, locale, temp dirs, virtualenv, CA bundles). Nothing else is passed on."""
+
+
 class Config(_Section):
     setup: SetupConfig = Field(default_factory=SetupConfig)
     test: TestConfig = Field(default_factory=TestConfig)
     services: list[ServiceConfig] = Field(default_factory=list)
+    env: EnvConfig = Field(default_factory=EnvConfig)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)

@@ -22,8 +22,8 @@ def materialize(example: Path, destination: Path | None = None) -> tuple[Path, P
                          "run from greenloop's source folder (examples/ lives there), or pass an example folder")
     if destination is None:
         destination = Path(tempfile.mkdtemp(prefix="greenloop-demo-")) / example.resolve().name
-    elif destination.exists() and any(destination.iterdir()):
-        raise UsageError(f"{destination} exists and is not empty", "pass --dir with a new or empty folder")
+    elif destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
+        raise UsageError(f"{destination} exists and is not an empty folder", "pass --dir with a new or empty folder")
     shutil.copytree(parts["repo"], destination, ignore=IGNORED, dirs_exist_ok=True)
     repo = Repo.init(destination, initial_branch="main")
     repo.git.add(A=True)

@@ -6,11 +6,13 @@ nothing behind. Once the run starts, every live resource is torn down in one `fi
 
 from __future__ import annotations
 
-import os
 import secrets
+import signal
+import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +67,7 @@ def run(options: RunOptions, progress: Progress = lambda record: None) -> RunRes
     from greenloop.adapters.workspaces.git import dirty_files, open_repo
     from greenloop.graph.build import build_graph
     from greenloop.loop.evidence import build_evidence, write_evidence
+    from greenloop.loop.redact import redact
     from greenloop.loop.tickets import FileTicketSource, TextTicketSource
 
     repo_path = _repo_dir(options.repo)
@@ -94,12 +97,16 @@ def run(options: RunOptions, progress: Progress = lambda record: None) -> RunRes
     adopt_orphans()  # services' orphaned children come back to us to be reaped, not to a PID 1 that may never
     run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
     run_dir = repo_path / RUNS_DIR / run_id
-    run_dir.mkdir(parents=True)
+    try:
+        run_dir.mkdir(parents=True)
+    except OSError as error:
+        raise UsageError(f"cannot create the run folder {run_dir}: {error}",
+                         f"greenloop keeps its runs in {repo_path / '.greenloop'}; make that a writable folder") from None
     (repo_path / ".greenloop" / ".gitignore").write_text("*\n")  # the run folder never shows in `git status`
     base_commit = repo.head.commit.hexsha
     context = _context(config, repo_path, run_dir, model, base_commit)
     state = {"run_id": run_id, "repo": str(repo_path), "base_commit": base_commit,
-             "ticket": ticket.model_dump(), "requested_targets": options.targets or ticket.named_tests,
+             "ticket": redact(ticket.model_dump()), "requested_targets": options.targets or ticket.named_tests,
              "budget": config.budget.model_dump(), "started_at": time.time(), "steps": 0, "spent": {},
              "attempts": {}, "timings": [], "current": None, "verdict": None, "stop_reason": None,
              "published": None}
@@ -121,11 +128,26 @@ def run(options: RunOptions, progress: Progress = lambda record: None) -> RunRes
             (run_dir / "error.log").write_text(traceback.format_exc())
             error = InfraError(f"unexpected {type(failure).__name__}: {failure}", f"see {run_dir / 'error.log'}")
         finally:
-            context.close()
+            with _signals_held():
+                context.close()
         final = graph.get_state(thread).values or state
     evidence = build_evidence(final, model=model.name, error=str(error) if error else None)
     write_evidence(evidence, run_dir)
     return RunResult(verdict=evidence["verdict"], run_id=run_id, run_dir=run_dir, evidence=evidence, error=error)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Teardown must finish: a second Ctrl-C or SIGTERM during it is ignored rather than leaving services behind."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _repo_dir(path: Path) -> Path:
@@ -150,18 +172,20 @@ def _with_caps(config: Config, options: RunOptions) -> Config:
 
 def _check_programs(config: Config, repo: Path) -> None:
     """Fail before anything starts when a configured command's program does not exist."""
+    from greenloop.adapters.environment import child_env
     from greenloop.adapters.runners.command import missing_program
 
     commands = [("[test] command", config.test.command), ("[setup] command", config.setup.command)]
     commands += [(f"[[services]] {s.name!r} command", s.command) for s in config.services]
     for key, command in commands:
-        program = command and missing_program(command, repo, os.environ)
+        program = command and missing_program(command, repo, child_env(config.env.allow))
         if program:
             raise ConfigError(f"{key} runs {program!r}, which is not installed or not on PATH: {command}",
                               f"install {program}, or change {key} in greenloop.toml")
 
 
 def _context(config: Config, repo: Path, run_dir: Path, model: Any, base_commit: str) -> Any:
+    from greenloop.adapters.environment import child_env
     from greenloop.adapters.publishers.local import LocalPublisher
     from greenloop.adapters.runners.command import CommandTestRunner
     from greenloop.adapters.sandboxes.local import LocalSandboxProvider
@@ -169,13 +193,13 @@ def _context(config: Config, repo: Path, run_dir: Path, model: Any, base_commit:
     from greenloop.adapters.workspaces.setup import run_setup
     from greenloop.graph.state import RunContext
 
+    env = child_env(config.env.allow)
     return RunContext(
         config=config, repo=repo, run_dir=run_dir, model=model,
-        provider=LocalSandboxProvider(config.services, run_dir),
-        runner=CommandTestRunner(config.test),
+        provider=LocalSandboxProvider(config.services, run_dir, base_env=env),
+        runner=CommandTestRunner(config.test, base_env=env),
         publisher=LocalPublisher(),
         make_workspace=lambda name: GitWorkspace.create(repo, base_commit, run_dir / "worktrees" / name),
         setup=lambda workspace, seconds: run_setup(config.setup, workspace,
-                                                   run_dir / "setup" / f"{workspace.path.name}.log", os.environ,
-                                                   seconds),
+                                                   run_dir / "setup" / f"{workspace.path.name}.log", env, seconds),
     )

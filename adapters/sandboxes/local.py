@@ -62,7 +62,7 @@ class LocalSandbox:
         self._workspace = workspace
         self._log_dir = log_dir
         self._base_env = base_env
-        self._ports = dict(zip((s.name for s in services), free_ports(len(services))))
+        self._ports = dict(zip((s.name for s in services), free_ports(len(services)), strict=True))
         self._running: list[ServiceProcess] = []
         self._destroyed = False
         self._lock = threading.Lock()

@@ -12,6 +12,7 @@ from typing import IO
 
 from greenloop.adapters.processes import spawn, stop_group
 from greenloop.adapters.sandboxes.logfile import stamp
+from greenloop.loop.redact import redact, secret_values
 
 READER_JOIN = 1.0
 """A process that left the group can hold the pipe open forever; its reader is not waited on longer."""
@@ -54,7 +55,8 @@ class ServiceProcess:
 
 
 def _copy_lines(pipe: IO[bytes], log: IO[str]) -> None:
+    secrets = secret_values()  # a service given a secret through [env] allow must not print it into our files
     with pipe, log:
         for raw in pipe:
-            log.write(stamp(raw.decode("utf-8", "replace").rstrip("\r\n")))
+            log.write(stamp(redact(raw.decode("utf-8", "replace").rstrip("\r\n"), secrets)))
             log.flush()

@@ -6,8 +6,9 @@ A workspace is a *detached* worktree at the base commit, so it never creates or 
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,23 +46,16 @@ def dirty_files(repo: Repo, ignore: set[str]) -> list[str]:
 
 
 def diff_numstat(repo: Path, diff_file: Path) -> list[tuple[str, int, int]]:
-    """(path, added, deleted) for every path a diff touches — both sides of a rename."""
+    """(path, added, deleted) for each file of a diff, by its new path (see diffs.py for every path touched)."""
     try:
         out = Repo(repo).git.apply("--numstat", "-z", str(diff_file), strip_newline_in_stdout=False)
     except GitCommandError as error:
         raise PatchError(f"the proposed diff is not a valid patch: {_stderr(error)}") from None
     touched: list[tuple[str, int, int]] = []
-    fields = iter(out.split("\0"))
-    for field in fields:
-        if not field:
-            continue
-        added, deleted, path = field.split("\t", 2)
-        counts = (int(added) if added != "-" else 0, int(deleted) if deleted != "-" else 0)
-        if path:
-            touched.append((path, *counts))
-        else:  # a rename: the old and the new path follow as their own fields
-            touched.append((next(fields), *counts))
-            touched.append((next(fields), 0, 0))
+    for field in out.split("\0"):
+        if field:
+            added, deleted, path = field.split("\t", 2)
+            touched.append((path, int(added) if added != "-" else 0, int(deleted) if deleted != "-" else 0))
     return touched
 
 
@@ -83,9 +77,8 @@ class GitWorkspace:
         git = Repo(repo).git
         if path.exists():  # left over by a crashed run: start clean
             git.worktree("remove", "--force", str(path))
-        git.worktree("prune")
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
+        try:  # --force: also when a crashed run's entry for this path is still registered
             git.worktree("add", "--detach", "--force", str(path), base_commit)
         except GitCommandError as error:
             raise InfraError(f"could not create a worktree at {path}: {_stderr(error)}") from None
@@ -123,10 +116,19 @@ class GitWorkspace:
         return Repo(self.path).git.diff("--name-only").splitlines()  # the working tree against the index
 
     def destroy(self) -> None:
-        git = Repo(self.repo).git
-        if self.path.exists():
-            try:
-                git.worktree("remove", "--force", str(self.path))
-            except GitCommandError:
-                pass  # not registered any more; prune below forgets it
-        git.worktree("prune")
+        remove_worktree(Path(self.repo), self.path)
+
+
+def remove_worktree(repo: Path, path: Path) -> None:
+    """Remove one worktree of ours, even when its folder is already gone; never prunes anyone else's."""
+    git = Repo(repo).git
+    if path.exists():
+        with suppress(GitCommandError):
+            git.worktree("remove", "--force", str(path))
+    if path.exists():  # not a registered worktree (any more): just a folder of ours
+        shutil.rmtree(path, ignore_errors=True)
+    admin = Path(git.rev_parse("--git-common-dir"))
+    admin = admin if admin.is_absolute() else Path(repo) / admin
+    for entry in (admin / "worktrees").glob("*/gitdir"):
+        if Path(entry.read_text().strip()).parent == path:
+            shutil.rmtree(entry.parent, ignore_errors=True)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from support import assert_nothing_left, commit_all, git, make_repo, run_cli
+from support import assert_nothing_left, commit_all, git, make_repo, processes_under, run_cli
 
 LIBRARY = {
     "greenloop.toml": '[test]\ncommand = "python -m pytest -q tests"\n',
@@ -55,6 +55,18 @@ def test_config_problems_exit_2_before_anything_starts(tmp_path, scripted, case,
     assert_nothing_left(repo)
 
 
+def test_a_test_command_that_cannot_test_is_found_at_base(tmp_path, scripted):
+    repo = broken(tmp_path, **{"greenloop.toml": '[test]\ncommand = "python -m pytset -q tests"\n'})
+
+    result = run_cli("run", repo, "--ticket-text", "add is wrong", "--model", scripted, "--json")
+
+    assert result.code == 2
+    assert "[test] command ran but reported no test results at base" in result.stderr
+    assert "No module named pytset" in result.stderr
+    assert result.json["verdict"] == "error" and result.json["steps"] == 0
+    assert_nothing_left(repo)
+
+
 def test_missing_ticket_file(tmp_path, scripted):
     repo = broken(tmp_path)
     result = run_cli("run", repo, "--ticket", tmp_path / "nope.md", "--model", scripted, "--json")
@@ -62,6 +74,7 @@ def test_missing_ticket_file(tmp_path, scripted):
     assert "ticket file not found" in result.stderr
     assert result.json["verdict"] == "error" and "ticket file not found" in result.json["error"]
     assert not (repo / ".greenloop").exists()
+    assert_nothing_left(repo)
 
 
 def test_uncommitted_changes_are_refused_and_kept(tmp_path, scripted):
@@ -75,6 +88,7 @@ def test_uncommitted_changes_are_refused_and_kept(tmp_path, scripted):
     assert "commit or stash" in result.stderr
     assert "my work in progress" in (repo / "calc.py").read_text()
     assert git(repo, "status", "--porcelain").strip() == "M calc.py"
+    assert not (repo / ".greenloop").exists() and processes_under(repo) == []
 
 
 def test_service_that_never_becomes_healthy_is_an_infrastructure_failure(example):

@@ -100,6 +100,7 @@ def test_a_diff_touching_tests_is_refused_before_deploy(example, tmp_path):
     assert fixed["outcome"] == "fixed" and evidence["budget"]["steps"] == 2
     assert "Refused before deploy" in markdown
     assert "tests/test_convert.py" in git(repo, "ls-tree", "-r", "--name-only", result.json["branch"])
+    assert_nothing_left(repo)
 
 
 def test_budget_exhausted_gives_up_with_evidence_and_no_branch(example):
@@ -128,3 +129,27 @@ def test_human_output_has_progress_lines_and_a_summary(example):
     for node in ("prepare", "generate", "deploy", "test", "read_logs", "patch", "publish"):
         assert f"  {node} " in result.stderr
     assert "greenloop: fixed" in result.stdout and "branch: greenloop/" in result.stdout
+
+
+def test_a_patch_that_breaks_service_start_up_is_an_attempt_not_a_crash(example, tmp_path):
+    repo, ticket, patches = example("stations")
+    breaking = tmp_path / "patches"
+    breaking.mkdir()
+    app = repo / "stations" / "app.py"
+    original = app.read_text()
+    app.write_text(original + "\ndef broken(:\n")
+    (breaking / "01-syntax-error.diff").write_text(git(repo, "diff"))
+    app.write_text(original)
+    shutil.copy(patches / "02-price-boundary-stations.diff", breaking / "02-right.diff")
+
+    result = run_cli("run", repo, "--ticket", ticket, "--model", f"scripted:{breaking}", "--json")
+
+    assert result.code == 0, result.stderr
+    evidence, markdown = evidence_of(result)
+    broken, fixed = evidence["attempts"]
+    assert broken["outcome"] == "failed_to_start" and "service 'stations'" in broken["start_error"]
+    assert any("SyntaxError" in line for line in broken["log_lines"])  # what the model hears next
+    request = json.loads((Path(result.json["run_dir"]) / "requests" / "step-2.json").read_text())
+    assert any("SyntaxError" in line for line in request["attempts"][0]["log_lines"])
+    assert fixed["outcome"] == "fixed" and "Failed to start" in markdown
+    assert_nothing_left(repo)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from greenloop.adapters.workspaces.git import GitWorkspace, dirty_files, open_repo
@@ -81,3 +83,15 @@ def test_open_repo_errors(tmp_path, repo):
     git(empty, "init", "-q")
     with pytest.raises(RepoError, match="no commits yet"):
         open_repo(empty)
+
+
+def test_destroy_never_prunes_the_users_own_worktrees(repo, tmp_path):
+    git(repo, "worktree", "add", "-q", "--detach", str(tmp_path / "users-own"), "HEAD")
+    (tmp_path / "users-own").rename(tmp_path / "moved-for-now")  # e.g. on an unmounted disk
+    ws = workspace(repo)
+    ws.destroy()
+    ws_missing = workspace(repo, "a2")
+    shutil.rmtree(ws_missing.path)  # a crash left the entry, not the folder
+    ws_missing.destroy()
+    listed = git(repo, "worktree", "list", "--porcelain")
+    assert str(tmp_path / "users-own") in listed and "a1" not in listed and "a2" not in listed
