@@ -51,8 +51,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Copy an example system into a fresh git repository and run the loop on it with the example's "
                     "ticket and scripted patches (the first wrong, the second right).",
         epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    demo.add_argument("example", nargs="?", type=Path, default=Path("examples/stations"),
-                      help="an example folder with repo/, ticket.md and patches/ (default: examples/stations)")
+    demo.add_argument("example", nargs="?", type=Path, default=Path("examples/shop"),
+                      help="an example folder with repo/, ticket.md and patches/ (default: examples/shop)")
     demo.add_argument("--dir", type=Path, help="where to create the demo repository (default: a new temp folder)")
     _common_run_options(demo)
 
