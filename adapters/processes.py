@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
 
+from greenloop.adapters.manifest import Manifest
+
 STOP_GRACE = 3.0
 """Seconds a group gets to exit after SIGTERM before it is killed."""
 KILL_WAIT = 1.0
@@ -22,14 +24,21 @@ KILL_WAIT = 1.0
 _POLL = 0.02
 
 
-def spawn(command: str, cwd: Path, env: Mapping[str, str], stdout: int | IO[bytes]) -> subprocess.Popen[bytes]:
-    """`/bin/sh -c command` as the leader of a new session (and so of a new process group), stdin closed."""
-    return subprocess.Popen(["/bin/sh", "-c", command], cwd=cwd, env=dict(env), start_new_session=True,
-                            stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.STDOUT)
+def spawn(command: str, cwd: Path, env: Mapping[str, str], stdout: int | IO[bytes],
+          manifest: Manifest | None = None, label: str = "") -> subprocess.Popen[bytes]:
+    """`/bin/sh -c command` as the leader of a new session (and so of a new process group), stdin closed;
+    recorded in the run's manifest before and after it starts, so a later greenloop can reap it."""
+    if manifest:
+        manifest.spawning(label or command, cwd)
+    process = subprocess.Popen(["/bin/sh", "-c", command], cwd=cwd, env=dict(env), start_new_session=True,
+                               stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.STDOUT)
+    if manifest:
+        manifest.spawned(process.pid, label or command)
+    return process
 
 
-def run_to_file(command: str, cwd: Path, env: Mapping[str, str], output: Path,
-                timeout: float) -> tuple[int | None, float]:
+def run_to_file(command: str, cwd: Path, env: Mapping[str, str], output: Path, timeout: float,
+                manifest: Manifest | None = None, label: str = "") -> tuple[int | None, float]:
     """Run a command with its output in `output`: (exit code, or None when stopped at the timeout; seconds).
 
     Output goes to a file, not a pipe, so huge output cannot deadlock us. The group is stopped afterwards in every
@@ -37,7 +46,7 @@ def run_to_file(command: str, cwd: Path, env: Mapping[str, str], output: Path,
     """
     started = time.monotonic()
     with output.open("wb") as sink:
-        process = spawn(command, cwd, env, sink)
+        process = spawn(command, cwd, env, sink, manifest, label)
     try:
         code: int | None = process.wait(timeout)
     except subprocess.TimeoutExpired:

@@ -174,6 +174,9 @@ class SandboxProvider(Protocol):
     def create(self, workspace: Workspace, name: str) -> Sandbox:
         """Start the workspace's services; raises `ServiceStartError` naming the service that did not come up."""
 
+    def logs(self, name: str, since: float | None = None) -> list[LogLine]:
+        """The log lines of sandbox `name`, live or not (they are kept on disk)."""
+
     def close(self) -> None:
         """Tear down everything this provider started (idempotent)."""
 
@@ -181,9 +184,10 @@ class SandboxProvider(Protocol):
 @runtime_checkable
 class TestRunner(Protocol):
     def run(self, workspace: Workspace, env: dict[str, str], report_dir: Path, label: str,
-            timeout: float | None = None) -> TestReport:
+            timeout: float | None = None, *, selection: list[str] | None = None) -> TestReport:
         """Run the test command in the workspace with the sandbox's environment, for at most `timeout` seconds
-        (and never longer than the configured test timeout)."""
+        (and never longer than the configured test timeout). With a `selection` of test ids, run only those
+        where the runner can (to rerun suspected flakes); where it cannot, the whole command runs."""
 
 
 class Publication(BaseModel):

@@ -17,11 +17,13 @@ from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
 from greenloop.adapters.workspaces.diffs import touched_paths
-from greenloop.adapters.protocols import AttemptSummary, ModelRequest, Publication, TestReport, Ticket
+from greenloop.adapters.protocols import (AttemptSummary, ModelRequest, Proposal, Publication, Published, TestReport,
+                                          Ticket, Workspace)
 from greenloop.graph import verdict
 from greenloop.graph.budget import exhausted, seconds_left
 from greenloop.graph.logs import rank
 from greenloop.graph.state import Live, LoopState, RunContext
+from greenloop.graph.stuck import duplicate_of, stuck_reason
 from greenloop.loop.errors import ConfigError, PatchError, ServiceStartError, SetupError, UsageError
 from greenloop.loop.redact import redact
 
@@ -47,16 +49,22 @@ def timed(node: Node) -> Node:
 def prepare(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """Check out the base commit, run setup and the tests once: what fails at base, and so the targets."""
     ctx = runtime.context
-    workspace = ctx.make_workspace("base")
-    ctx.live["base"] = live = Live(workspace)  # kept for the model to read until the run ends
-    phases = {"setup": _clock(ctx.setup, workspace, seconds_left(state))}
-    started = time.perf_counter()
-    live.sandbox = ctx.provider.create(workspace, "base")
-    phases["startup"] = time.perf_counter() - started
-    report = ctx.runner.run(workspace, live.sandbox.env(), ctx.run_dir / "reports", "base", seconds_left(state))
-    phases["tests"] = report.duration
-    live.sandbox.destroy()
-    live.sandbox = None
+    workspace = _base_workspace(ctx)
+    phases: dict[str, float] = {}
+
+    def run_base_tests() -> TestReport:
+        phases["setup"] = _clock(ctx.setup, workspace, seconds_left(state))
+        started = time.perf_counter()
+        sandbox = ctx.provider.create(workspace, "base")
+        phases["startup"] = time.perf_counter() - started
+        try:
+            report = ctx.runner.run(workspace, sandbox.env(), ctx.run_dir / "reports", "base", seconds_left(state))
+        finally:
+            sandbox.destroy()
+        phases["tests"] = report.duration
+        return report
+
+    report = ctx.remember("report-base", run_base_tests, TestReport)
     _check_tests_ran(report, ctx.config.test.format)
     outcomes = {t: r.outcome for t, r in report.results.items()}
     requested = state.get("requested_targets", [])
@@ -84,7 +92,7 @@ def propose(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     ctx = runtime.context
     step = state.get("steps", 0) + 1
     request = ModelRequest(step=step, ticket=Ticket(**state["ticket"]), targets=state["targets"],
-                           repo=str(ctx.live["base"].workspace.path), base_commit=state["base_commit"],
+                           repo=str(_base_workspace(ctx).path), base_commit=state["base_commit"],
                            protected_paths=ctx.config.test.protected_paths,
                            attempts=[_summary(a) for a in state.get("attempts", {}).values()])
     request = ModelRequest.model_validate(redact(request.model_dump(mode="json")))  # no secret reaches a prompt
@@ -92,7 +100,7 @@ def propose(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     journal.parent.mkdir(parents=True, exist_ok=True)
     journal.write_text(request.model_dump_json(indent=2), encoding="utf-8")
     started = time.perf_counter()
-    proposal = ctx.model.propose(request)
+    proposal = ctx.remember(f"proposal-{step}", lambda: ctx.model.propose(request), Proposal)
     phases = {"model": time.perf_counter() - started}
     if proposal is None:
         return {"current": None, "stop_reason": f"the model ({ctx.model.name}) has no more proposals",
@@ -112,40 +120,39 @@ def deploy(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """Refuse a diff that touches protected paths or does not apply; else bring up base + diff in a sandbox."""
     ctx = runtime.context
     attempt = dict(state["attempts"][state["current"]])
-    base_workspace = ctx.live["base"].workspace
+    base_workspace = _base_workspace(ctx)
     try:
         if not attempt["diff"].strip():
             raise PatchError("the proposal is an empty diff")
         numstat = base_workspace.numstat(attempt["diff"])
     except PatchError as error:
         return _refuse(attempt, "does_not_apply", error.problem)
+    earlier = [a for a in state.get("attempts", {}).values() if a["id"] != attempt["id"]]
+    twin = duplicate_of(attempt["diff"], earlier)
+    if twin:
+        return _refuse(attempt, "duplicate", f"the same change as {twin}, which was already tried")
     attempt["diffstat"] = [list(row) for row in numstat]
     touched = sorted({path for path, _, _ in numstat} | set(touched_paths(attempt["diff"])))
     hits = verdict.protected_hits(touched, ctx.config.test.protected_paths)
     if hits:
         return _refuse(attempt, "refused", f"touches protected path(s): {', '.join(hits)}")
-    workspace = ctx.make_workspace(attempt["id"])
-    ctx.live[attempt["id"]] = live = Live(workspace)
-    try:
-        workspace.apply(attempt["diff"])
-    except PatchError as error:
-        ctx.release(attempt["id"])
-        return _refuse(attempt, "does_not_apply", error.problem)
-    attempt["tree"] = workspace.tree()
     phases: dict[str, float] = {}
     try:
-        phases["setup"] = _clock(ctx.setup, workspace, seconds_left(state))
-        live.deployed_at = time.time()
-        started = time.perf_counter()
-        live.sandbox = ctx.provider.create(workspace, attempt["id"])
-        phases["startup"] = time.perf_counter() - started
+        live = _bring_up(ctx, attempt, state, phases)
+    except PatchError as error:
+        return _refuse(attempt, "does_not_apply", error.problem)
     except (SetupError, ServiceStartError) as error:  # the patch broke start-up: what the model must hear next
         ctx.release(attempt["id"])
         attempt.update(status="failed_to_start", outcome="failed_to_start", start_error=error.problem,
                        log_lines=error.problem.splitlines()[-30:])
         return {"attempts": {attempt["id"]: attempt}, "phases": phases,
                 "note": f"{attempt['id']} failed to start: {error.problem.splitlines()[0]}"}
-    attempt.update(status="deployed", endpoints=live.sandbox.endpoints(), deployed_at=live.deployed_at)
+    tree = live.workspace.tree()
+    twin = next((a["id"] for a in earlier if a.get("tree") == tree), None)
+    if twin:  # written differently, same files: never deployed twice
+        ctx.release(attempt["id"])
+        return _refuse(attempt, "duplicate", f"the same files as {twin}, which was already tried")
+    attempt.update(status="deployed", tree=tree, endpoints=live.sandbox.endpoints(), deployed_at=live.deployed_at)
     services = ", ".join(f"{name} {url}" for name, url in attempt["endpoints"].items()) or "no services"
     return {"attempts": {attempt["id"]: attempt}, "phases": phases, "note": f"{attempt['id']} up: {services}"}
 
@@ -155,25 +162,42 @@ def test(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """Run the whole suite against the sandbox and judge the attempt by the verdict contract."""
     ctx = runtime.context
     attempt = dict(state["attempts"][state["current"]])
-    live = ctx.live[attempt["id"]]
-    report = ctx.runner.run(live.workspace, live.sandbox.env(), ctx.run_dir / "reports", attempt["id"],
-                            seconds_left(state))
-    after = {t: r.outcome for t, r in report.results.items()}
+    phases: dict[str, float] = {}
+
     base = state["base"]["outcomes"]
-    drift = live.workspace.drift()  # what ran must be what gets published
+
+    def run_tests() -> dict[str, Any]:
+        live = ctx.live.get(attempt["id"]) or _bring_up(ctx, attempt, state, phases)  # gone after a resume
+        reports = ctx.run_dir / "reports"
+        report = ctx.runner.run(live.workspace, live.sandbox.env(), reports, attempt["id"], seconds_left(state))
+        phases["tests"] = report.duration
+        first = {t: r.outcome for t, r in report.results.items()}
+        suspects = verdict.rerun_candidates(state["targets"], base, first)
+        rerun: dict[str, str] = {}
+        if suspects:  # a new failure is believed only when it fails twice
+            again = ctx.runner.run(live.workspace, live.sandbox.env(), reports, f"{attempt['id']}-rerun",
+                                   seconds_left(state), selection=suspects)
+            phases["tests"] += again.duration
+            rerun = {t: again.results[t].outcome for t in suspects if t in again.results}
+        # what ran must be what gets published
+        return {"report": report.model_dump(mode="json"), "rerun": rerun, "drift": live.workspace.drift()}
+
+    ran = ctx.remember(f"report-{attempt['id']}", run_tests)
+    report, drift = TestReport.model_validate(ran["report"]), ran["drift"]
+    after, flaky = verdict.settle_flakes({t: r.outcome for t, r in report.results.items()}, ran["rerun"])
     fixed = verdict.is_fixed(state["targets"], after, base) and not drift
     if drift:
         attempt["refusal"] = (f"setup, services or tests changed tracked file(s) {', '.join(drift)}: "
                               "the tree that ran is not the tree that would be published")
-    attempt.update(status="tested", outcome="fixed" if fixed else "not_fixed", outcomes=after,
-                   failing=report.failing(), regressions=verdict.regressions(base, after),
-                   messages=_messages(report, report.failing()), report=_report_summary(report))
+    failing = sorted(t for t, outcome in after.items() if outcome in verdict.FAILED)
+    attempt.update(status="tested", outcome="fixed" if fixed else "not_fixed", outcomes=after, failing=failing,
+                   flaky=flaky, regressions=verdict.regressions(base, after), messages=_messages(report, failing),
+                   report=_report_summary(report))
     still = [t for t in state["targets"] if after.get(t) != "passed"]
-    note = "all targets pass, no regressions" if fixed else (
+    note = ("all targets pass, no regressions" + (f" (flaky: {', '.join(flaky)})" if flaky else "")) if fixed else (
         f"{len(still)} target(s) still failing" + (f", {len(attempt['regressions'])} regression(s)"
                                                      if attempt["regressions"] else ""))
-    return {"attempts": {attempt["id"]: attempt}, "phases": {"tests": report.duration},
-            "note": f"{attempt['id']}: {note}"}
+    return {"attempts": {attempt["id"]: attempt}, "phases": phases, "note": f"{attempt['id']}: {note}"}
 
 
 @timed
@@ -181,14 +205,15 @@ def read_logs(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """The sandbox's log lines since deploy, ranked and cut to budget; then the attempt's resources go."""
     ctx = runtime.context
     attempt = dict(state["attempts"][state["current"]])
-    live = ctx.live[attempt["id"]]
-    lines = live.sandbox.logs(since=live.deployed_at) if live.sandbox else []
-    prefix = f"{live.workspace.path}/"  # tracebacks name files by their worktree path; the repo path reads better
+    lines = ctx.provider.logs(attempt["id"], since=attempt["deployed_at"])  # from disk: also after a resume
+    prefix = f"{ctx.run_dir / 'worktrees' / attempt['id']}/"  # tracebacks name files by worktree path
     lines = [line.model_copy(update={"text": line.text.replace(prefix, "")}) for line in lines]
     attempt["log_lines"] = rank(lines, ctx.config.logs.max_chars, ctx.config.logs.context_lines)
     ctx.release(attempt["id"])
-    return {"attempts": {attempt["id"]: attempt},
-            "note": f"{attempt['id']}: {len(attempt['log_lines'])} of {len(lines)} log lines kept"}
+    attempts = [*[a for a in state["attempts"].values() if a["id"] != attempt["id"]], attempt]
+    stuck = stuck_reason(attempts, state["targets"], ctx.config.budget.stuck_after)
+    note = f"{attempt['id']}: {len(attempt['log_lines'])} of {len(lines)} log lines kept"
+    return {"attempts": {attempt["id"]: attempt}, "stuck": stuck, "note": note + (f"; {stuck}" if stuck else "")}
 
 
 @timed
@@ -201,10 +226,10 @@ def publish(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     attempt = state["attempts"][state["current"]]
     ctx.release(attempt["id"])
     ticket = Ticket(**state["ticket"])
-    published = ctx.publisher.publish(Publication(
-        repo=state["repo"], base_commit=state["base_commit"], tree=attempt["tree"],
-        branch=ctx.config.publish.branch_prefix + slug(ticket.title),
-        message=commit_message({**state, "verdict": "fixed"})))
+    publication = Publication(repo=state["repo"], base_commit=state["base_commit"], tree=attempt["tree"],
+                              branch=ctx.config.publish.branch_prefix + slug(ticket.title),
+                              message=commit_message({**state, "verdict": "fixed"}))
+    published = ctx.remember("published", lambda: ctx.publisher.publish(publication), Published)
     return {"verdict": "fixed", "published": published.model_dump(),
             "note": f"branch {published.branch} at {published.commit[:12]}"}
 
@@ -215,9 +240,43 @@ def give_up(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     if state.get("current"):
         runtime.context.release(state["current"])
     reproduced = verdict.reproduced(state.get("targets", []), state.get("base", {}).get("outcomes", {}))
-    reason = state.get("stop_reason") or exhausted(state) or "stopped"
-    result = "not_reproduced" if not reproduced else "not_fixed"
+    reason = state.get("stuck") or state.get("stop_reason") or exhausted(state) or "stopped"
+    result = "not_reproduced" if not reproduced else "stuck" if state.get("stuck") else "not_fixed"
     return {"verdict": result, "stop_reason": reason, "note": f"{result}: {reason}"}
+
+
+def _base_workspace(ctx: RunContext) -> Workspace:
+    """The base checkout the model reads and diffs are checked against; made again after a resume."""
+    if "base" not in ctx.live:
+        ctx.live["base"] = Live(ctx.make_workspace("base", ctx.recall("tree-base")))
+        ctx.remember("tree-base", ctx.live["base"].workspace.tree)
+    return ctx.live["base"].workspace
+
+
+def _bring_up(ctx: RunContext, attempt: dict[str, Any], state: LoopState, phases: dict[str, float]) -> Live:
+    """The attempt's worktree (the one made before a kill, when its tree is the one recorded) with setup done,
+    and its services running. Raises PatchError, SetupError or ServiceStartError."""
+    key = attempt["id"]
+    recorded = ctx.recall(f"tree-{key}")
+    workspace = ctx.make_workspace(key, recorded)
+    ctx.live[key] = live = Live(workspace)
+    try:
+        reused = recorded is not None and workspace.tree() == recorded
+        if not reused:
+            ctx.store(f"setup-{key}", None)
+            workspace.apply(attempt["diff"])
+            ctx.store(f"tree-{key}", workspace.tree())
+        if not ctx.recall(f"setup-{key}"):
+            phases["setup"] = _clock(ctx.setup, workspace, seconds_left(state))
+            ctx.store(f"setup-{key}", True)
+        live.deployed_at = attempt.get("deployed_at") or time.time()
+        started = time.perf_counter()
+        live.sandbox = ctx.provider.create(workspace, key)
+        phases["startup"] = time.perf_counter() - started
+    except BaseException:
+        ctx.release(key)
+        raise
+    return live
 
 
 def _check_tests_ran(report: TestReport, test_format: str) -> None:

@@ -27,4 +27,4 @@ def after_test(state: LoopState) -> Literal["publish", "read_logs"]:
 
 
 def after_read_logs(state: LoopState) -> Literal["patch", "give_up"]:
-    return "give_up" if exhausted(state) else "patch"
+    return "give_up" if state.get("stuck") or exhausted(state) else "patch"

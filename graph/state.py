@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+import json
 import operator
 from typing import Annotated, Any, TypedDict
 
+from pydantic import BaseModel
+
 from greenloop.adapters.protocols import Model, Publisher, Sandbox, SandboxProvider, TestRunner, Workspace
 from greenloop.loop.config import Config
+from greenloop.loop.files import write_atomic
 
 
 def merge(left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
@@ -37,6 +41,8 @@ class LoopState(TypedDict, total=False):
     timings: Annotated[list[dict[str, Any]], operator.add]
     verdict: str | None
     stop_reason: str | None
+    stuck: str | None
+    """Why the loop is stuck (the same failure after several different proposals), once it is."""
     published: dict[str, Any] | None
 
 
@@ -60,11 +66,33 @@ class RunContext:
     provider: SandboxProvider
     runner: TestRunner
     publisher: Publisher
-    make_workspace: Callable[[str], Workspace]
-    """A fresh worktree at the base commit, named for an attempt."""
+    make_workspace: Callable[[str, str | None], Workspace]
+    """A worktree at the base commit named for an attempt: fresh, or the existing one if its tree is the given
+    one (a node re-run after a kill reuses what its first run made)."""
     setup: Callable[[Workspace, float], None]
     """Runs the `[setup]` step in a workspace, for at most the given seconds."""
     live: dict[str, Live] = field(default_factory=dict)
+
+    def remember(self, key: str, compute: Callable[[], Any], kind: type[BaseModel] | None = None) -> Any:
+        """`compute()` once per run: its result is kept in the run folder, and a re-run (after a kill) reads it
+        back instead of doing the work again — no second model call, test run or branch."""
+        path = self.run_dir / "memo" / f"{key}.json"
+        if path.is_file():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return kind.model_validate(data) if kind is not None and data is not None else data
+        value = compute()
+        self.store(key, value)
+        return value
+
+    def store(self, key: str, value: Any) -> None:
+        """Keep `value` (plain JSON or a pydantic model) under `key`, replacing what was there."""
+        plain = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+        write_atomic(self.run_dir / "memo" / f"{key}.json", json.dumps(plain))
+
+    def recall(self, key: str) -> Any:
+        """What `remember` kept under `key`, or None."""
+        path = self.run_dir / "memo" / f"{key}.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
     def release(self, key: str) -> None:
         """Tear down one attempt's sandbox and workspace; safe to call twice."""

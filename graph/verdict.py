@@ -44,3 +44,24 @@ def is_fixed(targets: list[str], after: dict[str, str], base_outcomes: dict[str,
     (A diff touching a protected path never reaches a test run, so it can never get here.)
     """
     return bool(targets) and all(after.get(t) == "passed" for t in targets) and not regressions(base_outcomes, after)
+
+
+def rerun_candidates(targets: list[str], base_outcomes: dict[str, str], after: dict[str, str]) -> list[str]:
+    """Tests that passed at base and fail or error now: a regression or a flake, which one rerun tells apart.
+
+    Targets are never rerun: a target must pass without relying on a rerun.
+    """
+    return sorted(
+        t for t, outcome in after.items()
+        if outcome in FAILED and base_outcomes.get(t) == "passed" and t not in targets
+    )
+
+
+def settle_flakes(after: dict[str, str], rerun: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The outcomes to judge by, and the tests found flaky: a test that failed in `after` and passed on the rerun.
+
+    `rerun` must hold only the rerun candidates' outcomes (never a target's), since whatever fails in `after` and
+    passes there counts as passed. A candidate missing from the rerun, or failing again, keeps its first outcome.
+    """
+    flaky = sorted(t for t, outcome in rerun.items() if outcome == "passed" and after.get(t) in FAILED)
+    return {**after, **dict.fromkeys(flaky, "passed")}, flaky

@@ -38,9 +38,14 @@ def _parser() -> argparse.ArgumentParser:
                     "the last commit in isolated worktrees; your checkout is never touched.",
         epilog=RUN_EXAMPLES + "\n" + EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("repo", type=Path, metavar="REPO", help="the git repository to fix")
-    ticket = run.add_mutually_exclusive_group(required=True)
+    ticket = run.add_mutually_exclusive_group()
     ticket.add_argument("--ticket", metavar="FILE", help="the ticket as a markdown or text file")
     ticket.add_argument("--ticket-text", metavar="TEXT", help="the ticket as one line of text")
+    change = run.add_mutually_exclusive_group()
+    change.add_argument("--patch", type=Path, metavar="FILE",
+                        help="validate a change made elsewhere: a diff against HEAD (with --model, the loop goes "
+                             "on from it when it is not green)")
+    change.add_argument("--branch", metavar="B", help="validate branch B's changes against HEAD (B must contain HEAD)")
     _common_run_options(run)
     run.add_argument("--target", action="append", default=[], metavar="TEST",
                      help="a test that must pass (pytest node id); repeatable; default: the tests the ticket names, "
@@ -55,6 +60,26 @@ def _parser() -> argparse.ArgumentParser:
                       help="an example folder with repo/, ticket.md and patches/ (default: examples/shop)")
     demo.add_argument("--dir", type=Path, help="where to create the demo repository (default: a new temp folder)")
     _common_run_options(demo)
+
+    resume = commands.add_parser(
+        "resume", help="continue a killed run, or extend one that ran out of budget",
+        description="Continue run RUN_ID from its last checkpoint (after a kill, a crash, a reboot), or give a run "
+                    "that ran out of budget more steps or time. What the run already did is reused, not redone.",
+        epilog="examples:\n  greenloop resume 20261126-011752-88e93c\n"
+               "  greenloop resume 20261126-011752-88e93c --repo ~/src/shop --max-steps 8\n\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    resume.add_argument("run_id", metavar="RUN_ID", help="the run's id (its folder in REPO/.greenloop/runs/)")
+    resume.add_argument("--repo", type=Path, default=Path("."), help="the repository (default: the current folder)")
+    resume.add_argument("--max-steps", type=int, metavar="N", help="the run's step cap, counting steps already made")
+    resume.add_argument("--max-minutes", type=float, metavar="M",
+                        help="the run's wall-time cap, counting the time it already worked")
+    resume.add_argument("--json", action="store_true", help="print one JSON object on stdout (progress on stderr)")
+
+    gc = commands.add_parser("gc", help="stop the processes and remove the worktrees of runs that were killed",
+                             description="Reap the leftovers of dead runs of REPO (greenloop also does this "
+                                         "whenever a run starts or resumes) and list what was removed.")
+    gc.add_argument("repo", nargs="?", type=Path, default=Path("."), help="the repository (default: .)")
+    gc.add_argument("--json", action="store_true", help="print {run id: [what was removed]} as JSON")
 
     commands.add_parser("graph", help="print the loop's state machine as a Mermaid diagram")
     return parser
@@ -78,11 +103,13 @@ def main(argv: list[str] | None = None) -> int:
 
         print(mermaid())
         return 0
+    if args.command == "gc":
+        return _gc(args)
     signal.signal(signal.SIGTERM, _interrupt)
     from greenloop.loop.errors import GreenloopError
 
     try:
-        result = _run_demo(args) if args.command == "demo" else _run(args)
+        result = {"demo": _run_demo, "run": _run, "resume": _resume}[args.command](args)
     except GreenloopError as error:
         _print_error(error, args.json)
         return error.exit_code
@@ -121,8 +148,39 @@ def _run(args: argparse.Namespace) -> Any:
     from greenloop.loop.run import RunOptions, run
 
     options = RunOptions(repo=args.repo, ticket_file=args.ticket, ticket_text=args.ticket_text, model=args.model,
-                         targets=args.target, max_steps=args.max_steps, max_minutes=args.max_minutes)
+                         patch=args.patch, branch=args.branch, targets=args.target, max_steps=args.max_steps,
+                         max_minutes=args.max_minutes)
+    if not (args.ticket or args.ticket_text or args.patch or args.branch):
+        from greenloop.loop.errors import UsageError
+
+        raise UsageError("no ticket given", "pass --ticket FILE or --ticket-text TEXT (or --patch/--branch to "
+                                            "validate a change)")
     return run(options, _print_progress)
+
+
+def _resume(args: argparse.Namespace) -> Any:
+    from greenloop.loop.run import resume
+
+    return resume(args.run_id, args.repo, args.max_steps, args.max_minutes, _print_progress)
+
+
+def _gc(args: argparse.Namespace) -> int:
+    from greenloop.loop.errors import GreenloopError
+    from greenloop.loop.run import gc
+
+    try:
+        reaped = gc(args.repo)
+    except GreenloopError as error:
+        _print_error(error, args.json)
+        return error.exit_code
+    if args.json:
+        print(json.dumps(reaped, indent=2))
+    elif not any(reaped.values()):
+        print("nothing to remove: no dead run left processes or worktrees")
+    for run_id, removed in reaped.items():
+        for item in removed:
+            print(f"{run_id}: removed {item}")
+    return 0
 
 
 def _run_demo(args: argparse.Namespace) -> Any:

@@ -111,6 +111,8 @@ class BudgetConfig(_Section):
     """Model tokens (input + output), checked before each call."""
     max_dollars: float | None = Field(None, gt=0)
     """Model spend, checked before each call."""
+    stuck_after: int = Field(3, ge=2)
+    """Stop as `stuck` when this many different proposals in a row end with the same failure."""
 
 
 class ModelConfig(_Section):

@@ -4,13 +4,13 @@ PR body), the result branch's commit message and the CLI summary."""
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 from greenloop.graph.logs import decisive
+from greenloop.loop.files import write_atomic
 from greenloop.loop.redact import redact
 
 SCHEMA_VERSION = 1
@@ -43,7 +43,7 @@ def build_evidence(state: dict[str, Any], *, model: str, error: str | None = Non
         "targets": [{"id": t, "before": before.get(t), "after": after.get(t),
                      "message_before": base.get("messages", {}).get(t, "")} for t in targets],
         "tests": {"at_base": before, "after": after, "failing_at_base": base.get("failing", []),
-                  "regressions": final.get("regressions", [])},
+                  "regressions": final.get("regressions", []), "flaky": final.get("flaky", [])},
         "attempts": [_attempt(a) for a in attempts],
         "decisive_log_lines": decisive(next((a["log_lines"] for a in reversed(attempts) if a.get("log_lines")), [])),
         "tested_tree": final.get("tree") if verdict == "fixed" else None,
@@ -60,7 +60,7 @@ def build_evidence(state: dict[str, Any], *, model: str, error: str | None = Non
 def _attempt(attempt: dict[str, Any]) -> dict[str, Any]:
     keys = ("id", "step", "source", "rationale", "status", "outcome", "refusal", "start_error", "diffstat", "tree",
             "endpoints",
-            "failing", "regressions", "messages", "log_lines", "usage")
+            "failing", "flaky", "regressions", "messages", "log_lines", "usage")
     record = {k: attempt[k] for k in keys if k in attempt}
     record["diff"] = attempt.get("diff", "")[:DIFF_CHARS]
     return record
@@ -68,17 +68,11 @@ def _attempt(attempt: dict[str, Any]) -> dict[str, Any]:
 
 def write_evidence(evidence: dict[str, Any], run_dir: Path) -> None:
     """evidence.json and evidence.md, each written whole or not at all."""
-    _write_atomic(run_dir / "evidence.json", json.dumps(evidence, indent=2) + "\n")
-    _write_atomic(run_dir / "evidence.md", render_markdown(evidence))
+    write_atomic(run_dir / "evidence.json", json.dumps(evidence, indent=2) + "\n")
+    write_atomic(run_dir / "evidence.md", render_markdown(evidence))
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
-
-
-HEADLINES = {"fixed": "fixed ✅", "not_fixed": "not fixed ❌", "not_reproduced": "not reproduced ⚠️",
+HEADLINES = {"fixed": "fixed ✅", "not_fixed": "not fixed ❌", "not_reproduced": "not reproduced ⚠️", "stuck": "stuck 🔁",
              "error": "error 💥"}
 
 
@@ -108,6 +102,9 @@ def render_markdown(evidence: dict[str, Any]) -> str:
     if tests["after"]:
         out += ["", f"Other tests: {kept} of {len(others)} passed at base and after the final attempt; "
                     f"regressions: {', '.join(f'`{r}`' for r in tests['regressions']) or 'none'}."]
+    if tests["flaky"]:
+        out += ["", "Flaky (failed, then passed when rerun once; not counted as regressions): "
+                + ", ".join(f"`{t}`" for t in tests["flaky"]) + "."]
     if evidence["decisive_log_lines"]:
         out += ["", "### Log lines that explained the failure", "", "```", *evidence["decisive_log_lines"], "```"]
     out += ["", "### Attempts", ""]
@@ -138,6 +135,8 @@ def _attempt_markdown(attempt: dict[str, Any]) -> list[str]:
         body += ["Failed to start:", "```", attempt["start_error"].strip(), "```"]
     if attempt.get("failing"):
         body.append("Failing: " + ", ".join(f"`{t}`" for t in attempt["failing"]))
+    if attempt.get("flaky"):
+        body.append("Flaky (passed on rerun): " + ", ".join(f"`{t}`" for t in attempt["flaky"]))
     for test_id, message in attempt.get("messages", {}).items():
         body += ["", f"`{test_id}`:", "```", message.strip()[:800], "```"]
     if attempt.get("log_lines"):

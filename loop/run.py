@@ -1,11 +1,13 @@
-"""Run assembly: turn a user's intent (repo, ticket, model, caps) into a checked, running graph and its evidence.
+"""Run assembly: a checked input becomes a run folder and a running graph; a killed run is resumed from its folder.
 
-Everything that can be wrong with the input is checked here, before anything is created, so a bad input leaves
-nothing behind. Once the run starts, every live resource is torn down in one `finally`, whatever happened.
+Once a run starts, every live resource is torn down in one `finally`, whatever happened, and the evidence is
+written. The run folder holds what a resume needs: the config and model the run started with (`run.json`,
+`given.diff`), the checkpoint, the manifest of every process and worktree, and the results nodes remembered.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 import signal
 import threading
@@ -13,26 +15,19 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from greenloop.loop.config import CONFIG_FILE, Config, load_config
-from greenloop.loop.errors import ConfigError, GreenloopError, InfraError, Interrupted, UsageError
+from greenloop.loop.config import Config
+from greenloop.loop.errors import GreenloopError, InfraError, Interrupted, UsageError
+from greenloop.loop.preflight import RunOptions, check, with_caps
 
 RUNS_DIR = Path(".greenloop") / "runs"
-EXIT_CODES = {"fixed": 0, "not_fixed": 1, "not_reproduced": 1, "error": 3}
+EXIT_CODES = {"fixed": 0, "not_fixed": 1, "not_reproduced": 1, "stuck": 1, "error": 3}
+Progress = Callable[[dict[str, Any]], None]
 
-
-@dataclass
-class RunOptions:
-    repo: Path
-    ticket_file: str | None = None
-    ticket_text: str | None = None
-    model: str | None = None
-    targets: list[str] = field(default_factory=list)
-    max_steps: int | None = None
-    max_minutes: float | None = None
+__all__ = ["RunOptions", "RunResult", "run", "resume", "gc"]
 
 
 @dataclass
@@ -55,61 +50,105 @@ class RunResult:
                 "stop_reason": self.evidence["stop_reason"], "evidence": str(self.run_dir / "evidence.json")}
 
 
-Progress = Callable[[dict[str, Any]], None]
-
-
 def run(options: RunOptions, progress: Progress = lambda record: None) -> RunResult:
     """Check the input, run the loop to a verdict, write the evidence; never leaves a process or worktree."""
-    from langgraph.checkpoint.sqlite import SqliteSaver
-
-    from greenloop.adapters.processes import adopt_orphans
-    from greenloop.adapters.registry import load_model
-    from greenloop.adapters.workspaces.git import dirty_files, open_repo
-    from greenloop.graph.build import build_graph
-    from greenloop.loop.evidence import build_evidence, write_evidence
+    from greenloop.adapters.manifest import Manifest
     from greenloop.loop.redact import redact
-    from greenloop.loop.tickets import FileTicketSource, TextTicketSource
 
-    repo_path = _repo_dir(options.repo)
-    repo = open_repo(repo_path)
-    config, config_path = load_config(repo_path)
-    config = _with_caps(config, options)
-    _check_programs(config, repo_path)
-    ticket = (FileTicketSource().load(options.ticket_file) if options.ticket_file
-              else TextTicketSource().load(options.ticket_text or ""))
-    spec = options.model or config.model.name
-    if not spec:
-        raise UsageError("no model given", "pass --model scripted:DIR, or set [model] name in greenloop.toml")
-    model = load_model(spec, Path.cwd())
-    # greenloop.toml and the ticket are read from the working tree, so their uncommitted edits are used, not lost;
-    # pyproject.toml is also the project's own build and test config, so it must be committed like the code.
-    read_from_tree = {_relative(Path(options.ticket_file or ""), repo_path)}
-    if config_path.name == CONFIG_FILE:
-        read_from_tree.add(_relative(config_path, repo_path))
-    dirty = dirty_files(repo, ignore=read_from_tree)
-    if dirty:
-        raise UsageError(
-            f"{repo_path} has uncommitted changes in {len(dirty)} tracked file(s): {', '.join(dirty[:8])}"
-            + (" …" if len(dirty) > 8 else ""),
-            f"greenloop tests the last commit ({repo.head.commit.hexsha[:12]}), so these would be ignored: "
-            "commit or stash them, then run again")
-
-    adopt_orphans()  # services' orphaned children come back to us to be reaped, not to a PID 1 that may never
+    checked = check(options)
+    _reap_dead_runs(checked.repo, progress)
     run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
-    run_dir = repo_path / RUNS_DIR / run_id
+    run_dir = checked.repo / RUNS_DIR / run_id
     try:
         run_dir.mkdir(parents=True)
     except OSError as error:
         raise UsageError(f"cannot create the run folder {run_dir}: {error}",
-                         f"greenloop keeps its runs in {repo_path / '.greenloop'}; make that a writable folder") from None
-    (repo_path / ".greenloop" / ".gitignore").write_text("*\n")  # the run folder never shows in `git status`
-    base_commit = repo.head.commit.hexsha
-    context = _context(config, repo_path, run_dir, model, base_commit)
-    state = {"run_id": run_id, "repo": str(repo_path), "base_commit": base_commit,
-             "ticket": redact(ticket.model_dump()), "requested_targets": options.targets or ticket.named_tests,
-             "budget": config.budget.model_dump(), "started_at": time.time(), "steps": 0, "spent": {},
+                         f"greenloop keeps its runs in {checked.repo / '.greenloop'}; make it a writable folder") from None
+    (checked.repo / ".greenloop" / ".gitignore").write_text("*\n")  # the run folder never shows in `git status`
+    if checked.given:
+        (run_dir / "given.diff").write_text(checked.given[0], encoding="utf-8")
+    (run_dir / "run.json").write_text(json.dumps({
+        "repo": str(checked.repo), "base_commit": checked.base_commit, "model": checked.model_spec,
+        "given_source": checked.given[1] if checked.given else None,
+        "config": checked.config.model_dump(mode="json")}, indent=2))
+    Manifest(run_dir).claim()
+    state = {"run_id": run_id, "repo": str(checked.repo), "base_commit": checked.base_commit,
+             "ticket": redact(checked.ticket.model_dump()),
+             "requested_targets": options.targets or checked.ticket.named_tests,
+             "budget": checked.config.budget.model_dump(), "started_at": time.time(), "steps": 0, "spent": {},
              "attempts": {}, "timings": [], "current": None, "verdict": None, "stop_reason": None,
              "published": None}
+    return _drive(run_dir, checked.config, state, progress)
+
+
+def resume(run_id: str, repo: Path, max_steps: int | None = None, max_minutes: float | None = None,
+           progress: Progress = lambda record: None) -> RunResult:
+    """Continue a killed run from its last checkpoint, or extend one that ran out of budget."""
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    from greenloop.adapters.manifest import Manifest, reap
+    from greenloop.graph.build import build_graph
+
+    run_dir = repo.resolve() / RUNS_DIR / run_id
+    if not (run_dir / "run.json").is_file() or not (run_dir / "checkpoint.sqlite").is_file():
+        known = sorted(p.name for p in (repo.resolve() / RUNS_DIR).glob("*") if (p / "run.json").is_file())
+        raise UsageError(f"no run {run_id!r} in {repo.resolve() / RUNS_DIR}",
+                         f"pass one of: {', '.join(known[-5:]) or '(none yet)'}; or --repo for another repository")
+    manifest = Manifest(run_dir)
+    if manifest.owner_alive():
+        raise UsageError(f"run {run_id} is still running", "wait for it, or stop it first (Ctrl-C or kill)")
+    _reap_dead_runs(repo.resolve(), progress)
+    if not manifest.closed():
+        _report_reaped(run_id, reap(manifest), progress)
+    meta = json.loads((run_dir / "run.json").read_text())
+    config = with_caps(Config.model_validate(meta["config"]), max_steps, max_minutes)
+    thread = {"configurable": {"thread_id": run_id}}
+    with SqliteSaver.from_conn_string(str(run_dir / "checkpoint.sqlite")) as saver:
+        graph = build_graph(saver)
+        snapshot = graph.get_state(thread)
+        values = snapshot.values
+        if not values:
+            raise UsageError(f"run {run_id} was killed before its first step", "start it again with greenloop run")
+        ended_on_budget = not snapshot.next and values.get("verdict") == "not_fixed" and not values.get("published")
+        if not snapshot.next and not ended_on_budget:
+            raise UsageError(f"run {run_id} already ended: {values.get('verdict')}",
+                             "nothing to resume; start a new run for another attempt")
+        # the clock counts time the run worked, not the time it lay dead after a kill
+        worked = sum(record["seconds"] for record in values.get("timings", []))
+        update: dict[str, Any] = {"budget": config.budget.model_dump(), "started_at": time.time() - worked}
+        if ended_on_budget:  # re-enter the loop where it gave up
+            update.update(verdict=None, stop_reason=None)
+            last = values["attempts"][values["current"]] if values.get("current") else None
+            graph.update_state(thread, update, as_node="read_logs" if last and last.get("status") == "tested"
+                               else "deploy" if last else "prepare")
+        else:
+            graph.update_state(thread, update)
+    manifest.claim()
+    return _drive(run_dir, config, None, progress)
+
+
+def gc(repo: Path) -> dict[str, list[str]]:
+    """Reap every dead run of `repo` now: run id → what was removed."""
+    from greenloop.adapters.manifest import reap_dead_runs
+
+    return reap_dead_runs(repo.resolve())
+
+
+def _drive(run_dir: Path, config: Config, state: dict[str, Any] | None, progress: Progress) -> RunResult:
+    """Stream the graph (from `state`, or from its checkpoint when None) to the end; tear down; write evidence."""
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    from greenloop.adapters.manifest import Manifest
+    from greenloop.adapters.processes import adopt_orphans
+    from greenloop.graph.build import build_graph
+    from greenloop.loop.evidence import build_evidence, write_evidence
+
+    adopt_orphans()  # services' orphaned children come back to us to be reaped, not to a PID 1 that may never
+    run_id = run_dir.name
+    meta = json.loads((run_dir / "run.json").read_text())
+    manifest = Manifest(run_dir)
+    model = _model(meta, run_dir)
+    context = _context(config, Path(meta["repo"]), run_dir, model, meta["base_commit"], manifest)
     error: GreenloopError | None = None
     with SqliteSaver.from_conn_string(str(run_dir / "checkpoint.sqlite")) as saver:
         graph = build_graph(saver)
@@ -123,17 +162,39 @@ def run(options: RunOptions, progress: Progress = lambda record: None) -> RunRes
             error = failure
         except KeyboardInterrupt:
             error = Interrupted("the run was interrupted; its processes and worktrees were removed",
-                                f"the run folder {run_dir} keeps what it did so far")
+                                f"greenloop resume {run_id} continues it")
         except Exception as failure:  # a bug or an unexpected outside failure: still tear down, still report
             (run_dir / "error.log").write_text(traceback.format_exc())
             error = InfraError(f"unexpected {type(failure).__name__}: {failure}", f"see {run_dir / 'error.log'}")
         finally:
             with _signals_held():
                 context.close()
-        final = graph.get_state(thread).values or state
+                manifest.release()
+        final = graph.get_state(thread).values or state or {}
     evidence = build_evidence(final, model=model.name, error=str(error) if error else None)
     write_evidence(evidence, run_dir)
     return RunResult(verdict=evidence["verdict"], run_id=run_id, run_dir=run_dir, evidence=evidence, error=error)
+
+
+def _model(meta: dict[str, Any], run_dir: Path) -> Any:
+    """The run's model, rebuilt from its folder: the same one on every resume."""
+    from greenloop.adapters.models.given import GivenChange
+    from greenloop.adapters.registry import load_model
+
+    model = load_model(meta["model"], Path("/")) if meta["model"] else None
+    if meta["given_source"]:
+        return GivenChange((run_dir / "given.diff").read_text(encoding="utf-8"), meta["given_source"], model)
+    return model
+
+
+def _reap_dead_runs(repo: Path, progress: Progress) -> None:
+    for run_id, removed in gc(repo).items():
+        _report_reaped(run_id, removed, progress)
+
+
+def _report_reaped(run_id: str, removed: list[str], progress: Progress) -> None:
+    if removed:
+        progress({"node": "reap", "seconds": 0.0, "note": f"run {run_id} had died: removed {', '.join(removed)}"})
 
 
 @contextmanager
@@ -150,41 +211,7 @@ def _signals_held() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
-def _repo_dir(path: Path) -> Path:
-    if not path.is_dir():
-        raise UsageError(f"repository folder not found: {path}", "pass the path of a git repository as REPO")
-    return path.resolve()
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(root))
-    except ValueError:
-        return ""
-
-
-def _with_caps(config: Config, options: RunOptions) -> Config:
-    caps = {k: v for k, v in (("max_steps", options.max_steps), ("max_minutes", options.max_minutes)) if v is not None}
-    if any(v <= 0 for v in caps.values()):
-        raise UsageError("--max-steps and --max-minutes must be positive")
-    return config.model_copy(update={"budget": config.budget.model_copy(update=caps)})
-
-
-def _check_programs(config: Config, repo: Path) -> None:
-    """Fail before anything starts when a configured command's program does not exist."""
-    from greenloop.adapters.environment import child_env
-    from greenloop.adapters.runners.command import missing_program
-
-    commands = [("[test] command", config.test.command), ("[setup] command", config.setup.command)]
-    commands += [(f"[[services]] {s.name!r} command", s.command) for s in config.services]
-    for key, command in commands:
-        program = command and missing_program(command, repo, child_env(config.env.allow))
-        if program:
-            raise ConfigError(f"{key} runs {program!r}, which is not installed or not on PATH: {command}",
-                              f"install {program}, or change {key} in greenloop.toml")
-
-
-def _context(config: Config, repo: Path, run_dir: Path, model: Any, base_commit: str) -> Any:
+def _context(config: Config, repo: Path, run_dir: Path, model: Any, base_commit: str, manifest: Any) -> Any:
     from greenloop.adapters.environment import child_env
     from greenloop.adapters.publishers.local import LocalPublisher
     from greenloop.adapters.runners.command import CommandTestRunner
@@ -196,10 +223,12 @@ def _context(config: Config, repo: Path, run_dir: Path, model: Any, base_commit:
     env = child_env(config.env.allow)
     return RunContext(
         config=config, repo=repo, run_dir=run_dir, model=model,
-        provider=LocalSandboxProvider(config.services, run_dir, base_env=env),
-        runner=CommandTestRunner(config.test, base_env=env),
+        provider=LocalSandboxProvider(config.services, run_dir, base_env=env, manifest=manifest),
+        runner=CommandTestRunner(config.test, base_env=env, manifest=manifest),
         publisher=LocalPublisher(),
-        make_workspace=lambda name: GitWorkspace.create(repo, base_commit, run_dir / "worktrees" / name),
+        make_workspace=lambda name, tree: GitWorkspace.create(repo, base_commit, run_dir / "worktrees" / name,
+                                                              manifest, tree),
         setup=lambda workspace, seconds: run_setup(config.setup, workspace,
-                                                   run_dir / "setup" / f"{workspace.path.name}.log", env, seconds),
+                                                   run_dir / "setup" / f"{workspace.path.name}.log", env, seconds,
+                                                   manifest),
     )

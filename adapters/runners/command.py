@@ -2,10 +2,14 @@
 
 pytest is asked for the XML through `PYTEST_ADDOPTS`, so it is written even when pytest runs under make, tox or
 a script. The command runs in its own process group so a timeout (or Ctrl-C) can stop everything it started.
+
+A rerun of a few tests goes through the same command: node ids given as arguments would run on top of the
+command's own paths, so instead a tiny plugin, loaded with `-p` the same way, deselects everything else.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -15,6 +19,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from pathlib import Path
 
+from greenloop.adapters.manifest import Manifest
 from greenloop.adapters.processes import run_to_file
 from greenloop.adapters.protocols import Outcome, TestReport, TestResult, Workspace
 from greenloop.adapters.runners.junit import MESSAGE_CHARS, parse_junit
@@ -35,17 +40,46 @@ _SHELL_WORDS = frozenset(
     "times trap true type ulimit umask unalias unset until wait while".split()
 )
 
+SELECTION_ENV = "GREENLOOP_SELECTION"
+_SELECT_PLUGIN = "greenloop_select"
+# Written next to the reports and imported by the test command's Python, which may not have greenloop installed:
+# standard library and pytest only, and syntax old Pythons still parse.
+_SELECT_PLUGIN_SOURCE = f'''"""Written by greenloop for a rerun: run only the pytest node ids listed in the JSON file
+that ${SELECTION_ENV} names; deselect every other test."""
+
+import json
+import os
+
+
+def pytest_collection_modifyitems(config, items):
+    path = os.environ.get("{SELECTION_ENV}")
+    if not path:
+        return
+    with open(path, encoding="utf-8") as file:
+        wanted = set(json.load(file))
+    deselected = [item for item in items if item.nodeid not in wanted]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if item.nodeid in wanted]
+'''
+
 
 class CommandTestRunner:
     """Runs `config.command` with `/bin/sh -c` from the workspace root, with `base_env` plus the sandbox's env."""
 
-    def __init__(self, config: TestConfig, base_env: Mapping[str, str] | None = None):
+    def __init__(self, config: TestConfig, base_env: Mapping[str, str] | None = None,
+                 manifest: Manifest | None = None):
         self.config = config
         self.base_env = os.environ if base_env is None else base_env
+        self.manifest = manifest
 
     def run(self, workspace: Workspace, env: Mapping[str, str], report_dir: Path, label: str,
-            timeout: float | None = None) -> TestReport:
+            timeout: float | None = None, *, selection: list[str] | None = None) -> TestReport:
         """Leaves `output-<label>.log` and pytest's `junit-<label>.xml` in report_dir for the evidence.
+
+        With a `selection` of pytest node ids (relative to pytest's rootdir, as in the JUnit results), pytest runs
+        only those (`selection-<label>.json` records them). A command that runs no pytest, or `format =
+        "exit-code"`, cannot be narrowed: the whole command runs and is one result, as without a selection.
 
         Raises `ConfigError` when the command's program does not exist: no attempt could ever pass.
         """
@@ -55,8 +89,11 @@ class CommandTestRunner:
         output = report_dir / f"output-{label}.log"
         junit.unlink(missing_ok=True)  # a stale file from an earlier run with this label must not be read
         environment = self._environment(env, junit)
+        if selection is not None and self.config.format != "exit-code":
+            environment.update(_selection_env(environment, report_dir, label, selection))
         limit = min(self.config.timeout, timeout) if timeout is not None else self.config.timeout
-        code, duration = run_to_file(self.config.command, workspace.path, environment, output, limit)
+        code, duration = run_to_file(self.config.command, workspace.path, environment, output, limit, self.manifest,
+                                     f"tests {label}")
         exit_code = TIMEOUT_EXIT_CODE if code is None else code
         head, tail = read_output(output)
         wants_junit = self.config.format != "exit-code"
@@ -111,6 +148,19 @@ class CommandTestRunner:
 
     def _whole_command(self, outcome: Outcome, message: str, duration: float) -> TestResult:
         return TestResult(id=self.config.command, outcome=outcome, duration=duration, message=message)
+
+
+def _selection_env(environment: Mapping[str, str], report_dir: Path, label: str,
+                   selection: list[str]) -> dict[str, str]:
+    """Variables that make pytest load the selection plugin and find the ids; existing values are extended."""
+    plugin_dir = report_dir / f"_{_SELECT_PLUGIN}"
+    plugin_dir.mkdir(exist_ok=True)
+    (plugin_dir / f"{_SELECT_PLUGIN}.py").write_text(_SELECT_PLUGIN_SOURCE, encoding="utf-8")
+    ids = report_dir / f"selection-{label}.json"
+    ids.write_text(json.dumps(sorted(selection), indent=1), encoding="utf-8")
+    python_path = os.pathsep.join(filter(None, [str(plugin_dir), environment.get("PYTHONPATH")]))
+    addopts = f"{environment.get('PYTEST_ADDOPTS', '')} -p {_SELECT_PLUGIN}".strip()
+    return {"PYTHONPATH": python_path, "PYTEST_ADDOPTS": addopts, SELECTION_ENV: str(ids)}
 
 
 def missing_program(command: str, cwd: Path, env: Mapping[str, str]) -> str | None:

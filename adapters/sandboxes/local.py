@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from greenloop.adapters.manifest import Manifest
 from greenloop.adapters.protocols import LogLine, Workspace
 from greenloop.adapters.sandboxes.health import wait_until_ready
 from greenloop.adapters.sandboxes.logfile import read_log
@@ -27,21 +28,31 @@ TAIL_LINES = 20
 class LocalSandboxProvider:
     """Starts the configured services from a workspace, one sandbox per call; `close` stops whatever is left."""
 
-    def __init__(self, services: list[ServiceConfig], run_dir: Path, base_env: Mapping[str, str] | None = None):
+    def __init__(self, services: list[ServiceConfig], run_dir: Path, base_env: Mapping[str, str] | None = None,
+                 manifest: Manifest | None = None):
         self._services = start_order(services)
         self._run_dir = Path(run_dir)
         self._base_env = base_env
+        self._manifest = manifest
         self._sandboxes: list[LocalSandbox] = []
         self._lock = threading.Lock()
 
     def create(self, workspace: Workspace, name: str) -> LocalSandbox:
         """Start every service from `workspace`; raises `ServiceStartError` (after tearing down) if one fails."""
         base_env = dict(os.environ if self._base_env is None else self._base_env)
-        sandbox = LocalSandbox(name, self._services, Path(workspace.path), self._run_dir / "sandboxes" / name, base_env)
+        sandbox = LocalSandbox(name, self._services, Path(workspace.path), self._log_dir(name), base_env,
+                               self._manifest)
         with self._lock:  # registered before starting, so `close` from another thread reaches it mid-start
             self._sandboxes.append(sandbox)
         sandbox.start()
         return sandbox
+
+    def logs(self, name: str, since: float | None = None) -> list[LogLine]:
+        """A sandbox's log lines from its files: also after it was destroyed, or started by an earlier process."""
+        return _read_logs({path.stem: path for path in self._log_dir(name).glob("*.log")}, since)
+
+    def _log_dir(self, name: str) -> Path:
+        return self._run_dir / "sandboxes" / name
 
     def close(self) -> None:
         with self._lock:
@@ -54,7 +65,8 @@ class LocalSandbox:
     """One workspace's services, running. Made by `LocalSandboxProvider.create`."""
 
     def __init__(
-        self, name: str, services: list[ServiceConfig], workspace: Path, log_dir: Path, base_env: dict[str, str]
+        self, name: str, services: list[ServiceConfig], workspace: Path, log_dir: Path, base_env: dict[str, str],
+        manifest: Manifest | None = None,
     ):
         self.id = name
         self.started_at = time.time()
@@ -62,6 +74,7 @@ class LocalSandbox:
         self._workspace = workspace
         self._log_dir = log_dir
         self._base_env = base_env
+        self._manifest = manifest
         self._ports = dict(zip((s.name for s in services), free_ports(len(services)), strict=True))
         self._running: list[ServiceProcess] = []
         self._destroyed = False
@@ -74,8 +87,7 @@ class LocalSandbox:
         return {s.name: self._url(s) for s in self._services}
 
     def logs(self, since: float | None = None) -> list[LogLine]:
-        lines = [line for name, path in self.log_paths().items() for line in read_log(path, name, since)]
-        return sorted(lines, key=lambda line: line.time)
+        return _read_logs(self.log_paths(), since)
 
     def log_paths(self) -> dict[str, Path]:
         return {s.name: self._log_dir / f"{s.name}.log" for s in self._services}
@@ -114,7 +126,8 @@ class LocalSandbox:
             if self._destroyed:
                 return "was not started: the sandbox was destroyed meanwhile"
             try:
-                process = ServiceProcess(service.command, cwd, env, self.log_paths()[service.name])
+                process = ServiceProcess(service.command, cwd, env, self.log_paths()[service.name], self._manifest,
+                                         f"{self.id}/{service.name}")
             except OSError as error:
                 return f"could not be started from {cwd}: {error.strerror}"
             self._running.append(process)
@@ -130,6 +143,11 @@ class LocalSandbox:
         quoted = "".join(f"\n    {text}" for text in tail)
         log = f"last {len(tail)} lines of {path}:{quoted}" if tail else f"its log {path} is empty"
         return ServiceStartError(f"service {service.name!r} in sandbox {self.id!r} {problem}\n  {log}", _fix(service))
+
+
+def _read_logs(paths: dict[str, Path], since: float | None) -> list[LogLine]:
+    lines = [line for name, path in paths.items() if path.is_file() for line in read_log(path, name, since)]
+    return sorted(lines, key=lambda line: line.time)
 
 
 def _fix(service: ServiceConfig) -> str:

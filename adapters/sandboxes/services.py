@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
 
+from greenloop.adapters.manifest import Manifest
 from greenloop.adapters.processes import spawn, stop_group
 from greenloop.adapters.sandboxes.logfile import stamp
 from greenloop.loop.redact import redact, secret_values
@@ -30,10 +31,11 @@ def free_ports(count: int) -> list[int]:
 class ServiceProcess:
     """A service's shell, leading its own process group, and the thread copying its output into its log."""
 
-    def __init__(self, command: str, cwd: Path, env: Mapping[str, str], log_path: Path):
-        log = log_path.open("w", encoding="utf-8")
+    def __init__(self, command: str, cwd: Path, env: Mapping[str, str], log_path: Path,
+                 manifest: Manifest | None = None, label: str = ""):
+        log = log_path.open("a", encoding="utf-8")  # a restarted service keeps its earlier lines
         try:
-            self._popen = spawn(command, cwd, env, subprocess.PIPE)
+            self._popen = spawn(command, cwd, env, subprocess.PIPE, manifest, label)
         except BaseException:
             log.close()
             raise

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from git import GitCommandError, InvalidGitRepositoryError, NoSuchPathError, Repo
 
+from greenloop.adapters.manifest import Manifest
 from greenloop.loop.errors import InfraError, PatchError, RepoError
 
 
@@ -73,8 +74,16 @@ class GitWorkspace:
     path: Path
 
     @classmethod
-    def create(cls, repo: Path, base_commit: str, path: Path) -> GitWorkspace:
+    def create(cls, repo: Path, base_commit: str, path: Path, manifest: Manifest | None = None,
+               keep_if_tree: str | None = None) -> GitWorkspace:
+        """A clean worktree at `path`; or, when one is there already with exactly `keep_if_tree` applied and
+        nothing changed since, that one (a step re-run after a kill reuses its worktree and its setup)."""
+        existing = cls(repo=repo, base_commit=base_commit, path=path)
+        if keep_if_tree and path.is_dir() and existing._intact(keep_if_tree):
+            return existing
         git = Repo(repo).git
+        if manifest:
+            manifest.worktree(repo, path)
         if path.exists():  # left over by a crashed run: start clean
             git.worktree("remove", "--force", str(path))
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,6 +92,12 @@ class GitWorkspace:
         except GitCommandError as error:
             raise InfraError(f"could not create a worktree at {path}: {_stderr(error)}") from None
         return cls(repo=repo, base_commit=base_commit, path=path)
+
+    def _intact(self, tree: str) -> bool:
+        try:
+            return self.tree() == tree and not self.drift()
+        except (GitCommandError, InvalidGitRepositoryError, NoSuchPathError):
+            return False
 
     def apply(self, diff: str) -> None:
         if not diff.strip():

@@ -50,3 +50,34 @@ def test_unknown_targets():
 ])
 def test_protected_paths(path, protected):
     assert verdict.protected_hits([path], DEFAULT_PROTECTED_PATHS) == ([path] if protected else [])
+
+
+def test_rerun_candidates_passed_at_base_and_fail_now_but_are_no_targets():
+    base = {"t::a": "failed", "t::b": "passed", "t::c": "passed", "t::d": "passed", "t::e": "skipped",
+            "t::f": "passed"}
+    after = {"t::a": "passed", "t::b": "failed", "t::c": "error", "t::d": "passed", "t::e": "failed",
+             "t::new": "failed"}
+    # t::f no longer runs: a rerun cannot make it pass, so it stays a regression.
+    assert verdict.rerun_candidates(["t::a"], base, after) == ["t::b", "t::c"]
+    assert verdict.rerun_candidates(["t::a", "t::b"], base, after) == ["t::c"]  # a target must pass first time
+
+
+def test_settle_flakes_counts_a_pass_on_rerun_as_passed():
+    after = {"t::a": "passed", "t::b": "failed", "t::c": "error", "t::d": "failed", "t::e": "passed"}
+    rerun = {"t::b": "passed", "t::c": "error", "t::e": "failed", "t::other": "passed"}
+    settled, flaky = verdict.settle_flakes(after, rerun)
+    # t::d was not rerun (missing from the rerun) and keeps its first outcome; t::e passed first, which stands.
+    assert settled == {"t::a": "passed", "t::b": "passed", "t::c": "error", "t::d": "failed", "t::e": "passed"}
+    assert flaky == ["t::b"]
+    assert after["t::b"] == "failed"  # the first run's outcomes are left as recorded
+
+
+def test_a_flake_is_no_regression_but_a_failing_rerun_is():
+    base = {"t::a": "failed", "t::b": "passed", "t::c": "passed"}
+    after = {"t::a": "passed", "t::b": "failed", "t::c": "failed"}
+    candidates = verdict.rerun_candidates(["t::a"], base, after)
+    settled, flaky = verdict.settle_flakes(after, {"t::b": "passed", "t::c": "failed"})
+    assert candidates == ["t::b", "t::c"] and flaky == ["t::b"]
+    assert verdict.regressions(base, settled) == ["t::c"] and not verdict.is_fixed(["t::a"], settled, base)
+    settled, _ = verdict.settle_flakes(after, {"t::b": "passed", "t::c": "passed"})
+    assert verdict.is_fixed(["t::a"], settled, base)

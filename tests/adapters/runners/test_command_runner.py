@@ -20,6 +20,7 @@ from greenloop.adapters.runners.command import (
     CommandTestRunner,
     missing_program,
 )
+from greenloop.graph import verdict
 from greenloop.loop.config import TestConfig
 from greenloop.loop.errors import ConfigError
 
@@ -274,3 +275,120 @@ def test_a_failing_command_after_green_tests_is_not_green(tmp_path: Path) -> Non
     assert report.kind == "junit" and report.outcome("tests/test_ok.py::test_ok") == "passed"
     whole = report.results[report.command]
     assert whole.outcome == "error" and "exited with code 4" in whole.message and "lint: 3 problems" in whole.message
+
+
+SELECTABLE = {
+    "pytest.ini": "[pytest]\n",
+    "tests/test_pick.py": """
+import pytest
+
+def test_kept():
+    pass
+
+def test_left_out():
+    assert False, "not in the selection: must not run"
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_param(n):
+    assert n == 2, "only test_param[2] is selected"
+
+class TestGroup:
+    def test_method(self):
+        pass
+
+    def test_other_method(self):
+        assert False, "not in the selection: must not run"
+""",
+    "tests/test_elsewhere.py": "def test_elsewhere():\n    assert False, 'not in the selection: must not run'\n",
+}
+
+
+def outcomes(report: TestReport) -> dict[str, str]:
+    return {test: result.outcome for test, result in report.results.items()}
+
+
+def test_a_selection_runs_only_the_listed_node_ids(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "project", SELECTABLE)
+    wanted = ["tests/test_pick.py::test_kept", "tests/test_pick.py::test_param[2]",
+              "tests/test_pick.py::TestGroup::test_method"]
+    runner = CommandTestRunner(TestConfig(command=f"{PYTEST} tests"), base_env=BASE_ENV)
+    report = runner.run(workspace(project), {}, tmp_path / "reports", "rerun", selection=wanted)
+    assert outcomes(report) == dict.fromkeys(wanted, "passed")
+    assert report.exit_code == 0 and "4 deselected" in report.output_head + report.output_tail
+    assert (tmp_path / "reports" / "selection-rerun.json").is_file()
+
+
+def test_a_selection_keeps_the_base_pythonpath_and_pytest_addopts(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "project", {
+        "pytest.ini": "[pytest]\n",
+        "lib/helper.py": "ANSWER = 42\n",
+        "tests/test_uses_lib.py": "from helper import ANSWER\n\ndef test_answer():\n    assert ANSWER == 42\n\n"
+                                  "def test_excluded():\n    assert False, 'PYTEST_ADDOPTS -k should deselect me'\n",
+    })
+    base_env = {**BASE_ENV, "PYTHONPATH": str(project / "lib"), "PYTEST_ADDOPTS": "-k 'not test_excluded'"}
+    runner = CommandTestRunner(TestConfig(command=PYTEST), base_env=base_env)
+    selection = ["tests/test_uses_lib.py::test_answer", "tests/test_uses_lib.py::test_excluded"]
+    report = runner.run(workspace(project), {}, tmp_path / "reports", "rerun", selection=selection)
+    assert outcomes(report) == {"tests/test_uses_lib.py::test_answer": "passed"}
+
+
+@pytest.mark.parametrize(("command_line", "config", "printed"), [
+    ("echo ran everything", {}, "ran everything"),
+    (PYTEST, {"format": "exit-code"}, "2 passed"),
+])
+def test_a_command_that_cannot_be_narrowed_runs_whole(tmp_path: Path, command_line: str, config: dict,
+                                                      printed: str) -> None:
+    make_project(tmp_path, {"pytest.ini": "[pytest]\n", "test_one.py": "def test_one():\n    pass\n",
+                            "test_two.py": "def test_two():\n    pass\n"})
+    runner = CommandTestRunner(TestConfig(command=command_line, **config), base_env=BASE_ENV)
+    report = runner.run(workspace(tmp_path), {}, tmp_path / "reports", "rerun", selection=["test_one.py::test_one"])
+    assert report.kind == "exit-code" and outcomes(report) == {command_line: "passed"}
+    assert printed in report.output_head
+
+
+FLAKY_PROJECT = {
+    "pytest.ini": "[pytest]\n",
+    "tests/test_app.py": """
+import os
+from pathlib import Path
+
+PATCHED = os.environ.get("PATCHED") == "1"
+
+def test_target():
+    assert PATCHED, "the bug"
+
+def test_regression():
+    assert not PATCHED, "the patch broke me"
+
+def test_flaky():
+    flip = Path(__file__).with_name("failed-last-time")
+    if flip.exists():
+        flip.unlink()
+        raise AssertionError("fails one run in two")
+    flip.touch()
+
+def test_steady():
+    pass
+""",
+}
+
+
+def test_a_test_failing_one_run_in_two_is_flaky_and_a_real_regression_is_not(tmp_path: Path) -> None:
+    """The graph's sequence: base run, run after the patch, rerun of the candidates with a selection."""
+    project = make_project(tmp_path / "project", FLAKY_PROJECT)
+    runner = CommandTestRunner(TestConfig(command=PYTEST), base_env=BASE_ENV)
+    reports, patched = tmp_path / "reports", {"PATCHED": "1"}
+    targets = ["tests/test_app.py::test_target"]
+    base = outcomes(runner.run(workspace(project), {}, reports, "base"))
+    after = outcomes(runner.run(workspace(project), patched, reports, "step-1"))
+    assert base["tests/test_app.py::test_flaky"] == "passed" and after["tests/test_app.py::test_flaky"] == "failed"
+
+    candidates = verdict.rerun_candidates(targets, base, after)
+    assert candidates == ["tests/test_app.py::test_flaky", "tests/test_app.py::test_regression"]
+    rerun = outcomes(runner.run(workspace(project), patched, reports, "step-1-rerun", selection=candidates))
+    assert set(rerun) == set(candidates)
+
+    settled, flaky = verdict.settle_flakes(after, rerun)
+    assert flaky == ["tests/test_app.py::test_flaky"]
+    assert verdict.regressions(base, after) == candidates
+    assert verdict.regressions(base, settled) == ["tests/test_app.py::test_regression"]
