@@ -175,7 +175,8 @@ def _gc(args: argparse.Namespace) -> int:
         return error.exit_code
     if args.json:
         print(json.dumps(reaped, indent=2))
-    elif not any(reaped.values()):
+        return 0
+    if not any(reaped.values()):
         print("nothing to remove: no dead run left processes or worktrees")
     for run_id, removed in reaped.items():
         for item in removed:

@@ -87,6 +87,7 @@ def resume(run_id: str, repo: Path, max_steps: int | None = None, max_minutes: f
     from langgraph.checkpoint.sqlite import SqliteSaver
 
     from greenloop.adapters.manifest import Manifest, reap
+    from greenloop.graph.budget import exhausted
     from greenloop.graph.build import build_graph
 
     run_dir = repo.resolve() / RUNS_DIR / run_id
@@ -116,6 +117,10 @@ def resume(run_id: str, repo: Path, max_steps: int | None = None, max_minutes: f
         # the clock counts time the run worked, not the time it lay dead after a kill
         worked = sum(record["seconds"] for record in values.get("timings", []))
         update: dict[str, Any] = {"budget": config.budget.model_dump(), "started_at": time.time() - worked}
+        still_spent = exhausted({**values, **update})
+        if ended_on_budget and still_spent:
+            raise UsageError(f"run {run_id} ended because its {still_spent}",
+                             "give it more: --max-steps N (counting the steps made) or --max-minutes M")
         if ended_on_budget:  # re-enter the loop where it gave up
             update.update(verdict=None, stop_reason=None)
             last = values["attempts"][values["current"]] if values.get("current") else None
