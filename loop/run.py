@@ -75,7 +75,7 @@ def run(options: RunOptions, progress: Progress = lambda record: None) -> RunRes
     state = {"run_id": run_id, "repo": str(checked.repo), "base_commit": checked.base_commit,
              "ticket": redact(checked.ticket.model_dump()),
              "requested_targets": options.targets or checked.ticket.named_tests,
-             "budget": checked.config.budget.model_dump(), "started_at": time.time(), "steps": 0, "spent": {},
+             "budget": checked.config.budget.model_dump(), "steps": 0, "spent": {},
              "attempts": {}, "timings": [], "current": None, "verdict": None, "stop_reason": None,
              "published": None}
     return _drive(run_dir, checked.config, state, progress)
@@ -155,6 +155,8 @@ def _drive(run_dir: Path, config: Config, state: dict[str, Any] | None, progress
     model = _model(meta, run_dir)
     context = _context(config, Path(meta["repo"]), run_dir, model, meta["base_commit"], manifest)
     error: GreenloopError | None = None
+    if state is not None:
+        state["started_at"] = time.time()  # the wall-time budget starts with the loop, not with imports
     with SqliteSaver.from_conn_string(str(run_dir / "checkpoint.sqlite")) as saver:
         graph = build_graph(saver)
         thread = {"configurable": {"thread_id": run_id}}
