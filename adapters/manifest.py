@@ -7,12 +7,16 @@ greenloop can reap what a killed run left behind.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
+import socket
 import time
 from pathlib import Path
 from typing import Any
+
+from greenloop.loop.errors import UsageError
 
 MANIFEST = "manifest.jsonl"
 
@@ -34,12 +38,19 @@ def alive(pid: int, started: int | None) -> bool:
     return state not in ("Z", "X") and start_time(pid) == started
 
 
+RUN_ENV = "GREENLOOP_RUN"
+"""Every process a run spawns carries its run id in this variable, so its leftovers are found even when they
+changed folder or process group — and nobody else's process ever is."""
+
+
 class Manifest:
-    """Appends to, and reads, one run's manifest."""
+    """Appends to, and reads, one run's manifest; holds the run's lock while a greenloop process drives it."""
 
     def __init__(self, run_dir: Path):
         self.run_dir = Path(run_dir)
+        self.run_id = self.run_dir.name
         self.path = self.run_dir / MANIFEST
+        self._lock: int | None = None
 
     def write(self, kind: str, **fields: Any) -> None:
         record = {"kind": kind, "at": round(time.time(), 3), **fields}
@@ -57,50 +68,78 @@ class Manifest:
                 continue  # a line cut short by a kill
         return records
 
-    def claim(self) -> None:
-        """Record this process as the run's owner: while it lives, nobody reaps the run."""
-        self.write("owner", pid=os.getpid(), start=start_time(os.getpid()))
+    def lock(self) -> bool:
+        """Take the run's lock if nobody holds it. The kernel drops a lock when its holder dies, however it dies,
+        so a held lock means a live owner and a free one a dead (or finished) run."""
+        descriptor = os.open(self.run_dir / "owner.lock", os.O_CREAT | os.O_RDWR)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            return False
+        self._lock = descriptor
+        return True
 
-    def release(self) -> None:
-        """The run ended and tore everything down itself."""
+    def unlock(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+    def claim(self) -> None:
+        """Become the run's owner, or fail when another greenloop process drives it right now."""
+        if not self.lock():
+            raise UsageError(f"run {self.run_id} is being driven by another greenloop process",
+                             "wait for it to end, or stop it (Ctrl-C) first")
+        self.write("owner", pid=os.getpid(), start=start_time(os.getpid()), host=socket.gethostname())
+
+    def finish(self) -> None:
+        """The run's process tore everything down itself and lets go of the run."""
         self.write("closed")
+        self.unlock()
 
     def spawning(self, label: str, cwd: Path) -> None:
         self.write("spawning", label=label, cwd=str(cwd))
 
     def spawned(self, pid: int, label: str) -> None:
-        self.write("process", label=label, pid=pid, start=start_time(pid))
+        self.write("process", label=label, pid=pid, pgid=os.getpgid(pid), start=start_time(pid))
 
     def worktree(self, repo: Path, path: Path) -> None:
         self.write("worktree", repo=str(repo), path=str(path))
 
-    def owner_alive(self) -> bool:
-        owners = [e for e in self.entries() if e["kind"] == "owner"]
-        return bool(owners) and alive(owners[-1]["pid"], owners[-1]["start"])
+    def sandbox(self, sandbox_id: str, ports: dict[str, int], workspace: Path) -> None:
+        self.write("sandbox", id=sandbox_id, ports=ports, workspace=str(workspace))
 
     def closed(self) -> bool:
         entries = self.entries()
         return bool(entries) and entries[-1]["kind"] in ("closed", "reaped")
 
 
-def reap(manifest: Manifest) -> list[str]:
-    """Stop the processes and remove the worktrees a dead run left; what was removed, one line each."""
+def reap(manifest: Manifest, worktrees: bool = True) -> list[str]:
+    """Stop the processes a dead run left, and remove its worktrees unless it is about to be resumed (its worktrees
+    are then reused, and swept when it ends); what was removed, one line each."""
+    entries = manifest.entries()
+    victims = {e["pid"]: e["label"] for e in entries if e["kind"] == "process" and alive(e["pid"], e["start"])}
+    for pid, command in _processes_of(manifest.run_id):
+        victims.setdefault(pid, command)
+    for pid in victims:
+        _kill_group(pid)
+    _wait_gone(list(victims))
+    removed = [f"process {pid} ({label})" for pid, label in victims.items()]
+    if worktrees:
+        removed += sweep_worktrees(manifest)
+    manifest.write("reaped", removed=removed)
+    return removed
+
+
+def sweep_worktrees(manifest: Manifest) -> list[str]:
+    """Remove every worktree the run recorded that is still there."""
     from greenloop.adapters.workspaces.git import remove_worktree
 
-    removed: list[str] = []
-    entries = manifest.entries()
-    for entry in entries:
-        if entry["kind"] == "process" and alive(entry["pid"], entry["start"]):
-            _kill_group(entry["pid"])
-            removed.append(f"process {entry['pid']} ({entry['label']})")
-    for pid, label in _processes_inside(manifest.run_dir / "worktrees"):  # spawned in the instant before recording
-        _kill_group(pid)
-        removed.append(f"process {pid} ({label})")
-    for entry in entries:
+    removed = []
+    for entry in manifest.entries():
         if entry["kind"] == "worktree" and _worktree_left(Path(entry["repo"]), Path(entry["path"])):
             remove_worktree(Path(entry["repo"]), Path(entry["path"]))
             removed.append(f"worktree {entry['path']}")
-    manifest.write("reaped", removed=removed)
     return removed
 
 
@@ -110,8 +149,11 @@ def reap_dead_runs(repo: Path) -> dict[str, list[str]]:
     reaped: dict[str, list[str]] = {}
     for run_dir in sorted(runs.iterdir()) if runs.is_dir() else []:
         manifest = Manifest(run_dir)
-        if manifest.path.is_file() and not manifest.closed() and not manifest.owner_alive():
-            reaped[run_dir.name] = reap(manifest)
+        if manifest.path.is_file() and not manifest.closed() and manifest.lock():  # held while we reap
+            try:
+                reaped[run_dir.name] = reap(manifest)
+            finally:
+                manifest.unlock()
     return reaped
 
 
@@ -127,19 +169,25 @@ def _kill_group(pid: int) -> None:
         pass
 
 
-def _processes_inside(folder: Path) -> list[tuple[int, str]]:
-    """Live processes whose working directory is inside `folder` (our worktrees: nobody else works there)."""
+def _wait_gone(pids: list[int], timeout: float = 3.0) -> None:
+    deadline = time.monotonic() + timeout
+    while any(alive(pid, start_time(pid)) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def _processes_of(run_id: str) -> list[tuple[int, str]]:
+    """Live processes carrying `GREENLOOP_RUN=<run_id>` in their environment (Linux /proc)."""
+    marker = f"{RUN_ENV}={run_id}".encode()
     found = []
-    prefix = str(folder.resolve()) + os.sep
     for entry in Path("/proc").glob("[0-9]*"):
         try:
-            cwd = os.readlink(entry / "cwd")
-            state = (entry / "stat").read_text().rpartition(")")[2].split()[0]
+            if marker not in (entry / "environ").read_bytes().split(b"\0"):
+                continue
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
         except OSError:
             continue
-        if (cwd + os.sep).startswith(prefix) and state not in ("Z", "X") and int(entry.name) != os.getpid():
-            found.append((int(entry.name), command[:80]))
+        if int(entry.name) != os.getpid() and alive(int(entry.name), start_time(int(entry.name))):
+            found.append((int(entry.name), command[:80] or "?"))
     return found
 
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
 
-from greenloop.adapters.manifest import Manifest
+from greenloop.adapters.manifest import RUN_ENV, Manifest
 
 STOP_GRACE = 3.0
 """Seconds a group gets to exit after SIGTERM before it is killed."""
@@ -28,9 +28,11 @@ def spawn(command: str, cwd: Path, env: Mapping[str, str], stdout: int | IO[byte
           manifest: Manifest | None = None, label: str = "") -> subprocess.Popen[bytes]:
     """`/bin/sh -c command` as the leader of a new session (and so of a new process group), stdin closed;
     recorded in the run's manifest before and after it starts, so a later greenloop can reap it."""
+    env = dict(env)
     if manifest:
         manifest.spawning(label or command, cwd)
-    process = subprocess.Popen(["/bin/sh", "-c", command], cwd=cwd, env=dict(env), start_new_session=True,
+        env[RUN_ENV] = manifest.run_id
+    process = subprocess.Popen(["/bin/sh", "-c", command], cwd=cwd, env=env, start_new_session=True,
                                stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.STDOUT)
     if manifest:
         manifest.spawned(process.pid, label or command)

@@ -142,6 +142,10 @@ class Workspace(Protocol):
     def tree(self) -> str:
         """The git tree hash of base + the applied diff (what gets tested and published)."""
 
+    def tree_with(self, diff: str) -> str:
+        """The tree base + `diff` would have, without touching the workspace; raises `PatchError` if it does
+        not apply."""
+
     def drift(self) -> list[str]:
         """Tracked files whose content no longer matches `tree()` (changed by setup, services or tests)."""
 

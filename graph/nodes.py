@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -17,14 +16,17 @@ from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
 from greenloop.adapters.workspaces.diffs import touched_paths
-from greenloop.adapters.protocols import (AttemptSummary, ModelRequest, Proposal, Publication, Published, TestReport,
-                                          Ticket, Workspace)
+from greenloop.adapters.protocols import (ModelRequest, Proposal, Publication, Published, TestReport,
+                                          Ticket)
 from greenloop.graph import verdict
+from greenloop.graph.attempts import (base_workspace, bring_up, check_tests_ran, clock, failed_to_start, messages,
+                                      refuse, report_summary, summary)
 from greenloop.graph.budget import exhausted, seconds_left
 from greenloop.graph.logs import rank
 from greenloop.graph.state import Live, LoopState, RunContext
 from greenloop.graph.stuck import duplicate_of, stuck_reason
-from greenloop.loop.errors import ConfigError, PatchError, ServiceStartError, SetupError, UsageError
+from greenloop.loop.errors import (PatchError, ServiceStartError, SetupError,
+                                   UsageError)
 from greenloop.loop.redact import redact
 
 Node = Callable[[LoopState, Runtime[RunContext]], dict[str, Any]]
@@ -49,11 +51,11 @@ def timed(node: Node) -> Node:
 def prepare(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """Check out the base commit, run setup and the tests once: what fails at base, and so the targets."""
     ctx = runtime.context
-    workspace = _base_workspace(ctx)
+    workspace = base_workspace(ctx)
     phases: dict[str, float] = {}
 
     def run_base_tests() -> TestReport:
-        phases["setup"] = _clock(ctx.setup, workspace, seconds_left(state))
+        phases["setup"] = clock(ctx.setup, workspace, seconds_left(state))
         started = time.perf_counter()
         sandbox = ctx.provider.create(workspace, "base")
         phases["startup"] = time.perf_counter() - started
@@ -65,7 +67,7 @@ def prepare(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         return report
 
     report = ctx.remember("report-base", run_base_tests, TestReport)
-    _check_tests_ran(report, ctx.config.test.format)
+    check_tests_ran(report, ctx.config.test.format)
     outcomes = {t: r.outcome for t, r in report.results.items()}
     requested = state.get("requested_targets", [])
     unknown = verdict.unknown_targets(requested, outcomes)
@@ -74,8 +76,8 @@ def prepare(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         raise UsageError(f"target(s) {', '.join(unknown)} did not run at base; tests that ran: {ran}",
                          "name tests by their pytest node id, relative to the repository root")
     targets = verdict.choose_targets(requested, outcomes, ctx.config.test.known_failures)
-    base = {"outcomes": outcomes, "failing": report.failing(), "report": _report_summary(report),
-            "messages": _messages(report, targets)}
+    base = {"outcomes": outcomes, "failing": report.failing(), "report": report_summary(report),
+            "messages": messages(report, targets)}
     update: dict[str, Any] = {"base": base, "targets": targets, "phases": phases}
     failing_targets = [t for t in targets if outcomes.get(t) in verdict.FAILED]
     if not verdict.reproduced(targets, outcomes):
@@ -92,15 +94,12 @@ def propose(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     ctx = runtime.context
     step = state.get("steps", 0) + 1
     request = ModelRequest(step=step, ticket=Ticket(**state["ticket"]), targets=state["targets"],
-                           repo=str(_base_workspace(ctx).path), base_commit=state["base_commit"],
+                           repo=str(base_workspace(ctx).path), base_commit=state["base_commit"],
                            protected_paths=ctx.config.test.protected_paths,
-                           attempts=[_summary(a) for a in state.get("attempts", {}).values()])
+                           attempts=[summary(a) for a in state.get("attempts", {}).values()])
     request = ModelRequest.model_validate(redact(request.model_dump(mode="json")))  # no secret reaches a prompt
-    journal = ctx.run_dir / "requests" / f"step-{step}.json"
-    journal.parent.mkdir(parents=True, exist_ok=True)
-    journal.write_text(request.model_dump_json(indent=2), encoding="utf-8")
     started = time.perf_counter()
-    proposal = ctx.remember(f"proposal-{step}", lambda: ctx.model.propose(request), Proposal)
+    proposal = ctx.remember(f"proposal-{step}", lambda: _ask(ctx, request), Proposal)
     phases = {"model": time.perf_counter() - started}
     if proposal is None:
         return {"current": None, "stop_reason": f"the model ({ctx.model.name}) has no more proposals",
@@ -115,44 +114,54 @@ def propose(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
             "phases": phases, "note": f"{attempt_id}: {proposal.source or proposal.rationale}"}
 
 
+def _ask(ctx: RunContext, request: ModelRequest) -> Proposal | None:
+    """One model call, journaled: the request in full, and a line in calls.jsonl (a call a resume repeated would
+    show there twice)."""
+    journal = ctx.run_dir / "requests"
+    journal.mkdir(parents=True, exist_ok=True)
+    (journal / f"step-{request.step}.json").write_text(request.model_dump_json(indent=2), encoding="utf-8")
+    proposal = ctx.model.propose(request)
+    with (journal / "calls.jsonl").open("a", encoding="utf-8") as calls:
+        calls.write(json.dumps({"step": request.step, "model": ctx.model.name, "at": round(time.time(), 3),
+                                "source": proposal.source if proposal else None}) + "\n")
+    return proposal
+
+
 @timed
 def deploy(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """Refuse a diff that touches protected paths or does not apply; else bring up base + diff in a sandbox."""
     ctx = runtime.context
     attempt = dict(state["attempts"][state["current"]])
-    base_workspace = _base_workspace(ctx)
+    base = base_workspace(ctx)
     try:
         if not attempt["diff"].strip():
             raise PatchError("the proposal is an empty diff")
-        numstat = base_workspace.numstat(attempt["diff"])
+        numstat = base.numstat(attempt["diff"])
     except PatchError as error:
-        return _refuse(attempt, "does_not_apply", error.problem)
+        return refuse(attempt, "does_not_apply", error.problem)
     earlier = [a for a in state.get("attempts", {}).values() if a["id"] != attempt["id"]]
     twin = duplicate_of(attempt["diff"], earlier)
     if twin:
-        return _refuse(attempt, "duplicate", f"the same change as {twin}, which was already tried")
+        return refuse(attempt, "duplicate", f"the same change as {twin}, which was already tried")
     attempt["diffstat"] = [list(row) for row in numstat]
     touched = sorted({path for path, _, _ in numstat} | set(touched_paths(attempt["diff"])))
     hits = verdict.protected_hits(touched, ctx.config.test.protected_paths)
     if hits:
-        return _refuse(attempt, "refused", f"touches protected path(s): {', '.join(hits)}")
-    phases: dict[str, float] = {}
+        return refuse(attempt, "refused", f"touches protected path(s): {', '.join(hits)}")
     try:
-        live = _bring_up(ctx, attempt, state, phases)
+        tree = base.tree_with(attempt["diff"])
     except PatchError as error:
-        return _refuse(attempt, "does_not_apply", error.problem)
-    except (SetupError, ServiceStartError) as error:  # the patch broke start-up: what the model must hear next
-        ctx.release(attempt["id"])
-        attempt.update(status="failed_to_start", outcome="failed_to_start", start_error=error.problem,
-                       log_lines=error.problem.splitlines()[-30:])
-        return {"attempts": {attempt["id"]: attempt}, "phases": phases,
-                "note": f"{attempt['id']} failed to start: {error.problem.splitlines()[0]}"}
-    tree = live.workspace.tree()
+        return refuse(attempt, "does_not_apply", error.problem)
     twin = next((a["id"] for a in earlier if a.get("tree") == tree), None)
     if twin:  # written differently, same files: never deployed twice
-        ctx.release(attempt["id"])
-        return _refuse(attempt, "duplicate", f"the same files as {twin}, which was already tried")
-    attempt.update(status="deployed", tree=tree, endpoints=live.sandbox.endpoints(), deployed_at=live.deployed_at)
+        return refuse(attempt, "duplicate", f"the same files as {twin}, which was already tried")
+    attempt["tree"] = tree
+    phases: dict[str, float] = {}
+    try:
+        live = bring_up(ctx, attempt, state, phases)
+    except (SetupError, ServiceStartError) as error:  # the patch broke start-up: what the model must hear next
+        return failed_to_start(ctx, attempt, error, phases)
+    attempt.update(status="deployed", endpoints=live.sandbox.endpoints(), deployed_at=live.deployed_at)
     services = ", ".join(f"{name} {url}" for name, url in attempt["endpoints"].items()) or "no services"
     return {"attempts": {attempt["id"]: attempt}, "phases": phases, "note": f"{attempt['id']} up: {services}"}
 
@@ -165,34 +174,42 @@ def test(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     phases: dict[str, float] = {}
 
     base = state["base"]["outcomes"]
+    key = attempt["id"]
+    reports = ctx.run_dir / "reports"
 
-    def run_tests() -> dict[str, Any]:
-        live = ctx.live.get(attempt["id"]) or _bring_up(ctx, attempt, state, phases)  # gone after a resume
-        reports = ctx.run_dir / "reports"
-        report = ctx.runner.run(live.workspace, live.sandbox.env(), reports, attempt["id"], seconds_left(state))
+    def live() -> Live:
+        if key not in ctx.live:  # after a resume the sandbox is gone: the same tree again, freshly started
+            attempt["deployed_at"] = bring_up(ctx, attempt, state, phases).deployed_at
+        return ctx.live[key]
+
+    def first_run() -> dict[str, Any]:
+        report = ctx.runner.run(live().workspace, live().sandbox.env(), reports, key, seconds_left(state))
         phases["tests"] = report.duration
-        first = {t: r.outcome for t, r in report.results.items()}
-        suspects = verdict.rerun_candidates(state["targets"], base, first)
-        rerun: dict[str, str] = {}
-        if suspects:  # a new failure is believed only when it fails twice
-            again = ctx.runner.run(live.workspace, live.sandbox.env(), reports, f"{attempt['id']}-rerun",
-                                   seconds_left(state), selection=suspects)
-            phases["tests"] += again.duration
-            rerun = {t: again.results[t].outcome for t in suspects if t in again.results}
-        # what ran must be what gets published
-        return {"report": report.model_dump(mode="json"), "rerun": rerun, "drift": live.workspace.drift()}
+        return {"report": report.model_dump(mode="json"), "drift": live().workspace.drift()}  # ran = published?
 
-    ran = ctx.remember(f"report-{attempt['id']}", run_tests)
-    report, drift = TestReport.model_validate(ran["report"]), ran["drift"]
-    after, flaky = verdict.settle_flakes({t: r.outcome for t, r in report.results.items()}, ran["rerun"])
+    def rerun(suspects: list[str]) -> dict[str, str]:
+        again = ctx.runner.run(live().workspace, live().sandbox.env(), reports, f"{key}-rerun", seconds_left(state),
+                               selection=suspects)
+        phases["tests"] = phases.get("tests", 0.0) + again.duration
+        return {t: again.results[t].outcome for t in suspects if t in again.results}
+
+    try:
+        ran = ctx.remember(f"report-{key}", first_run)
+        report, drift = TestReport.model_validate(ran["report"]), ran["drift"]
+        first = {t: r.outcome for t, r in report.results.items()}
+        suspects = verdict.rerun_candidates(state["targets"], base, first)  # believed only if they fail twice
+        again = ctx.remember(f"rerun-{key}", lambda: rerun(suspects)) if suspects else {}
+    except (SetupError, ServiceStartError) as error:
+        return failed_to_start(ctx, attempt, error, phases)
+    after, flaky = verdict.settle_flakes(first, again)
     fixed = verdict.is_fixed(state["targets"], after, base) and not drift
     if drift:
         attempt["refusal"] = (f"setup, services or tests changed tracked file(s) {', '.join(drift)}: "
                               "the tree that ran is not the tree that would be published")
     failing = sorted(t for t, outcome in after.items() if outcome in verdict.FAILED)
     attempt.update(status="tested", outcome="fixed" if fixed else "not_fixed", outcomes=after, failing=failing,
-                   flaky=flaky, regressions=verdict.regressions(base, after), messages=_messages(report, failing),
-                   report=_report_summary(report))
+                   flaky=flaky, regressions=verdict.regressions(base, after), messages=messages(report, failing),
+                   report=report_summary(report))
     still = [t for t in state["targets"] if after.get(t) != "passed"]
     note = ("all targets pass, no regressions" + (f" (flaky: {', '.join(flaky)})" if flaky else "")) if fixed else (
         f"{len(still)} target(s) still failing" + (f", {len(attempt['regressions'])} regression(s)"
@@ -243,77 +260,3 @@ def give_up(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     reason = state.get("stuck") or state.get("stop_reason") or exhausted(state) or "stopped"
     result = "not_reproduced" if not reproduced else "stuck" if state.get("stuck") else "not_fixed"
     return {"verdict": result, "stop_reason": reason, "note": f"{result}: {reason}"}
-
-
-def _base_workspace(ctx: RunContext) -> Workspace:
-    """The base checkout the model reads and diffs are checked against; made again after a resume."""
-    if "base" not in ctx.live:
-        ctx.live["base"] = Live(ctx.make_workspace("base", ctx.recall("tree-base")))
-        ctx.remember("tree-base", ctx.live["base"].workspace.tree)
-    return ctx.live["base"].workspace
-
-
-def _bring_up(ctx: RunContext, attempt: dict[str, Any], state: LoopState, phases: dict[str, float]) -> Live:
-    """The attempt's worktree (the one made before a kill, when its tree is the one recorded) with setup done,
-    and its services running. Raises PatchError, SetupError or ServiceStartError."""
-    key = attempt["id"]
-    recorded = ctx.recall(f"tree-{key}")
-    workspace = ctx.make_workspace(key, recorded)
-    ctx.live[key] = live = Live(workspace)
-    try:
-        reused = recorded is not None and workspace.tree() == recorded
-        if not reused:
-            ctx.store(f"setup-{key}", None)
-            workspace.apply(attempt["diff"])
-            ctx.store(f"tree-{key}", workspace.tree())
-        if not ctx.recall(f"setup-{key}"):
-            phases["setup"] = _clock(ctx.setup, workspace, seconds_left(state))
-            ctx.store(f"setup-{key}", True)
-        live.deployed_at = attempt.get("deployed_at") or time.time()
-        started = time.perf_counter()
-        live.sandbox = ctx.provider.create(workspace, key)
-        phases["startup"] = time.perf_counter() - started
-    except BaseException:
-        ctx.release(key)
-        raise
-    return live
-
-
-def _check_tests_ran(report: TestReport, test_format: str) -> None:
-    """A test command that cannot run its tests at base can judge no fix: pytest that wrote no results (a broken
-    conftest, bad options), or `python -m X` where X does not exist (a typo)."""
-    module = re.search(r"-m\s+([\w.]+)", report.command)
-    output = report.output_head + report.output_tail
-    missing_module = bool(module) and f"No module named {module.group(1)}" in output.replace("'", "")
-    if report.kind == "exit-code" and report.exit_code != 0 and test_format == "auto" and (
-            "pytest" in report.command or missing_module):
-        raise ConfigError(f"[test] command ran but reported no test results at base (exit code {report.exit_code}): "
-                          f"{report.command}\n--- end of its output ---\n{(report.output_tail or report.output_head)[-1500:]}",
-                          "run the command by hand in a clean clone and fix it in greenloop.toml [test]")
-
-
-def _refuse(attempt: dict[str, Any], status: str, why: str) -> dict[str, Any]:
-    attempt.update(status=status, outcome=status, refusal=why)
-    return {"attempts": {attempt["id"]: attempt}, "note": f"{attempt['id']} {status.replace('_', ' ')}: {why}"}
-
-
-def _clock(action: Callable[[Any, float], None], workspace: Any, timeout: float) -> float:
-    started = time.perf_counter()
-    action(workspace, timeout)
-    return time.perf_counter() - started
-
-
-def _summary(attempt: dict[str, Any]) -> AttemptSummary:
-    return AttemptSummary(id=attempt["id"], diff=attempt["diff"], outcome=attempt.get("outcome", "proposed"),
-                          failing=attempt.get("failing", []), messages=attempt.get("messages", {}),
-                          log_lines=attempt.get("log_lines", []), refusal=attempt.get("refusal"))
-
-
-def _messages(report: TestReport, tests: list[str]) -> dict[str, str]:
-    return {t: report.results[t].message for t in tests
-            if t in report.results and report.results[t].message}
-
-
-def _report_summary(report: TestReport) -> dict[str, Any]:
-    return json.loads(report.model_dump_json(include={"command", "exit_code", "duration", "kind", "junit_path",
-                                                      "output_tail"}))

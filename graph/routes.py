@@ -28,3 +28,14 @@ def after_test(state: LoopState) -> Literal["publish", "read_logs"]:
 
 def after_read_logs(state: LoopState) -> Literal["patch", "give_up"]:
     return "give_up" if state.get("stuck") or exhausted(state) else "patch"
+
+
+def reentry(state: LoopState) -> Literal["prepare", "deploy", "patch", "read_logs"]:
+    """The node a run that gave up is resumed *after* (its routing decides again, with the new budget): the
+    last attempt's own step, so a proposal that was made is deployed, and a tested one gets a next proposal."""
+    last = state["attempts"][state["current"]] if state.get("current") else None
+    if last is None:
+        return "prepare"
+    if last["status"] == "proposed":
+        return "patch"
+    return "read_logs" if last["status"] == "tested" else "deploy"

@@ -16,11 +16,13 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from greenloop.loop.config import Config
 from greenloop.loop.errors import GreenloopError, InfraError, Interrupted, UsageError
+from greenloop.loop.files import write_atomic
 from greenloop.loop.preflight import RunOptions, check, with_caps
 
 RUNS_DIR = Path(".greenloop") / "runs"
@@ -71,65 +73,80 @@ def run(options: RunOptions, progress: Progress = lambda record: None) -> RunRes
         "repo": str(checked.repo), "base_commit": checked.base_commit, "model": checked.model_spec,
         "given_source": checked.given[1] if checked.given else None,
         "config": checked.config.model_dump(mode="json")}, indent=2))
-    Manifest(run_dir).claim()
+    manifest = Manifest(run_dir)
+    manifest.claim()
     state = {"run_id": run_id, "repo": str(checked.repo), "base_commit": checked.base_commit,
              "ticket": redact(checked.ticket.model_dump()),
              "requested_targets": options.targets or checked.ticket.named_tests,
              "budget": checked.config.budget.model_dump(), "steps": 0, "spent": {},
              "attempts": {}, "timings": [], "current": None, "verdict": None, "stop_reason": None,
              "published": None}
-    return _drive(run_dir, checked.config, state, progress)
+    return _drive(run_dir, checked.config, state, manifest, progress)
 
 
 def resume(run_id: str, repo: Path, max_steps: int | None = None, max_minutes: float | None = None,
            progress: Progress = lambda record: None) -> RunResult:
     """Continue a killed run from its last checkpoint, or extend one that ran out of budget."""
-    from langgraph.checkpoint.sqlite import SqliteSaver
-
     from greenloop.adapters.manifest import Manifest, reap
-    from greenloop.graph.budget import exhausted
-    from greenloop.graph.build import build_graph
 
     run_dir = repo.resolve() / RUNS_DIR / run_id
-    if not (run_dir / "run.json").is_file() or not (run_dir / "checkpoint.sqlite").is_file():
+    if not (run_dir / "run.json").is_file():
         known = sorted(p.name for p in (repo.resolve() / RUNS_DIR).glob("*") if (p / "run.json").is_file())
         raise UsageError(f"no run {run_id!r} in {repo.resolve() / RUNS_DIR}",
                          f"pass one of: {', '.join(known[-5:]) or '(none yet)'}; or --repo for another repository")
     manifest = Manifest(run_dir)
-    if manifest.owner_alive():
-        raise UsageError(f"run {run_id} is still running", "wait for it, or stop it first (Ctrl-C or kill)")
-    _reap_dead_runs(repo.resolve(), progress)
-    if not manifest.closed():
-        _report_reaped(run_id, reap(manifest), progress)
+    manifest.claim()  # from here on no other greenloop drives or reaps this run
+    try:
+        if not manifest.closed():
+            _report_reaped(run_id, reap(manifest, worktrees=False), progress)  # what the killed process left running
+        _reap_dead_runs(repo.resolve(), progress)
+        config = _resumable(run_dir, max_steps, max_minutes)
+    except BaseException:
+        manifest.unlock()
+        raise
+    return _drive(run_dir, config, None, manifest, progress)
+
+
+def _resumable(run_dir: Path, max_steps: int | None, max_minutes: float | None) -> Config:
+    """Bring the checkpoint to where the run goes on, with the new caps; the config it goes on with."""
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    from greenloop.graph.budget import exhausted
+    from greenloop.graph.build import build_graph
+    from greenloop.graph.routes import reentry
+
+    run_id = run_dir.name
     meta = json.loads((run_dir / "run.json").read_text())
     config = with_caps(Config.model_validate(meta["config"]), max_steps, max_minutes)
+    meta["config"] = config.model_dump(mode="json")  # raised caps hold for later resumes too
+    write_atomic(run_dir / "run.json", json.dumps(meta, indent=2))
     thread = {"configurable": {"thread_id": run_id}}
     with SqliteSaver.from_conn_string(str(run_dir / "checkpoint.sqlite")) as saver:
         graph = build_graph(saver)
         snapshot = graph.get_state(thread)
         values = snapshot.values
         if not values:
-            raise UsageError(f"run {run_id} was killed before its first step", "start it again with greenloop run")
-        ended_on_budget = not snapshot.next and values.get("verdict") == "not_fixed" and not values.get("published")
-        if not snapshot.next and not ended_on_budget:
+            raise UsageError(f"run {run_id} was killed before its first checkpoint; its leftovers were removed",
+                             "start it again with greenloop run")
+        ended_without_fix = not snapshot.next and values.get("verdict") in ("not_fixed", "stuck")
+        if not snapshot.next and not ended_without_fix:
             raise UsageError(f"run {run_id} already ended: {values.get('verdict')}",
                              "nothing to resume; start a new run for another attempt")
-        # the clock counts time the run worked, not the time it lay dead after a kill
-        worked = sum(record["seconds"] for record in values.get("timings", []))
+        # the clock counts the time the run worked up to its last checkpoint, not the time it lay dead
+        last_checkpoint = datetime.fromisoformat(snapshot.created_at).timestamp()
+        worked = max(0.0, last_checkpoint - values["started_at"])
         update: dict[str, Any] = {"budget": config.budget.model_dump(), "started_at": time.time() - worked}
-        still_spent = exhausted({**values, **update})
-        if ended_on_budget and still_spent:
-            raise UsageError(f"run {run_id} ended because its {still_spent}",
-                             "give it more: --max-steps N (counting the steps made) or --max-minutes M")
-        if ended_on_budget:  # re-enter the loop where it gave up
-            update.update(verdict=None, stop_reason=None)
-            last = values["attempts"][values["current"]] if values.get("current") else None
-            graph.update_state(thread, update, as_node="read_logs" if last and last.get("status") == "tested"
-                               else "deploy" if last else "prepare")
-        else:
+        if not ended_without_fix:
             graph.update_state(thread, update)
-    manifest.claim()
-    return _drive(run_dir, config, None, progress)
+            return config
+        still_spent = exhausted({**values, **update})
+        if still_spent or values.get("verdict") == "stuck":
+            raise UsageError(f"run {run_id} ended {values['verdict']}: {values.get('stop_reason')}",
+                             "give it more: --max-steps N (counting the steps made) or --max-minutes M"
+                             if still_spent else "a stuck run needs another model or a new ticket, not more steps")
+        update.update(verdict=None, stop_reason=None)
+        graph.update_state(thread, update, as_node=reentry(values))  # back into the loop where it gave up
+    return config
 
 
 def gc(repo: Path) -> dict[str, list[str]]:
@@ -139,11 +156,12 @@ def gc(repo: Path) -> dict[str, list[str]]:
     return reap_dead_runs(repo.resolve())
 
 
-def _drive(run_dir: Path, config: Config, state: dict[str, Any] | None, progress: Progress) -> RunResult:
+def _drive(run_dir: Path, config: Config, state: dict[str, Any] | None, manifest: Any,
+           progress: Progress) -> RunResult:
     """Stream the graph (from `state`, or from its checkpoint when None) to the end; tear down; write evidence."""
     from langgraph.checkpoint.sqlite import SqliteSaver
 
-    from greenloop.adapters.manifest import Manifest
+    from greenloop.adapters.manifest import sweep_worktrees
     from greenloop.adapters.processes import adopt_orphans
     from greenloop.graph.build import build_graph
     from greenloop.loop.evidence import build_evidence, write_evidence
@@ -151,7 +169,6 @@ def _drive(run_dir: Path, config: Config, state: dict[str, Any] | None, progress
     adopt_orphans()  # services' orphaned children come back to us to be reaped, not to a PID 1 that may never
     run_id = run_dir.name
     meta = json.loads((run_dir / "run.json").read_text())
-    manifest = Manifest(run_dir)
     model = _model(meta, run_dir)
     context = _context(config, Path(meta["repo"]), run_dir, model, meta["base_commit"], manifest)
     error: GreenloopError | None = None
@@ -176,7 +193,8 @@ def _drive(run_dir: Path, config: Config, state: dict[str, Any] | None, progress
         finally:
             with _signals_held():
                 context.close()
-                manifest.release()
+                sweep_worktrees(manifest)  # worktrees a killed process made that this one did not reuse
+                manifest.finish()
         final = graph.get_state(thread).values or state or {}
     evidence = build_evidence(final, model=model.name, error=str(error) if error else None)
     write_evidence(evidence, run_dir)

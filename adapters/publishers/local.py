@@ -19,6 +19,9 @@ class LocalPublisher:
         identity = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email,
                     "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email}
         try:
+            published = _already_published(repo, publication)
+            if published:  # a re-run after a kill: the branch is there, make no second one
+                return published
             with repo.git.custom_environment(**identity):
                 commit = repo.git.commit_tree(publication.tree, "-p", publication.base_commit,
                                               "-m", publication.message)
@@ -35,6 +38,17 @@ def _identity(repo: Repo) -> tuple[str, str]:
     name = reader.get_value("user", "name", default="") or FALLBACK_IDENTITY[0]
     email = reader.get_value("user", "email", default="") or FALLBACK_IDENTITY[1]
     return str(name), str(email)
+
+
+def _already_published(repo: Repo, publication: Publication) -> Published | None:
+    """A branch of this name (or a suffixed one) whose commit is exactly this publication's."""
+    for head in repo.heads:
+        if head.name == publication.branch or head.name.startswith(publication.branch + "-"):
+            commit = head.commit
+            if (commit.tree.hexsha == publication.tree and [p.hexsha for p in commit.parents] == [publication.base_commit]
+                    and commit.message.strip() == publication.message.strip()):
+                return Published(branch=head.name, commit=commit.hexsha)
+    return None
 
 
 def _free_branch(repo: Repo, wanted: str) -> str:

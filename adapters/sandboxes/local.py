@@ -95,6 +95,8 @@ class LocalSandbox:
     def start(self) -> None:
         """Start each service once the ones before it are healthy; on any failure, tear down first, then raise."""
         self._log_dir.mkdir(parents=True, exist_ok=True)
+        if self._manifest:
+            self._manifest.sandbox(self.id, self._ports, self._workspace)
         try:
             for service in self._services:
                 problem = self._start(service)

@@ -7,6 +7,7 @@ A workspace is a *detached* worktree at the base commit, so it never creates or 
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -85,7 +86,7 @@ class GitWorkspace:
         if manifest:
             manifest.worktree(repo, path)
         if path.exists():  # left over by a crashed run: start clean
-            git.worktree("remove", "--force", str(path))
+            remove_worktree(repo, path)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:  # --force: also when a crashed run's entry for this path is still registered
             git.worktree("add", "--detach", "--force", str(path), base_commit)
@@ -107,6 +108,17 @@ class GitWorkspace:
                 Repo(self.path).git.apply("--index", "--whitespace=nowarn", str(patch))
             except GitCommandError as error:
                 raise PatchError(f"the diff does not apply to {self.base_commit[:12]}: {_stderr(error)}") from None
+
+    def tree_with(self, diff: str) -> str:
+        with self._patch_file(diff) as patch, tempfile.TemporaryDirectory(prefix="greenloop-index-") as scratch:
+            git = Repo(self.path).git
+            with git.custom_environment(GIT_INDEX_FILE=str(Path(scratch) / "index")):
+                git.read_tree(self.base_commit)
+                try:
+                    git.apply("--cached", "--whitespace=nowarn", str(patch))
+                except GitCommandError as error:
+                    raise PatchError(f"the diff does not apply to {self.base_commit[:12]}: {_stderr(error)}") from None
+                return git.write_tree()
 
     def numstat(self, diff: str) -> list[tuple[str, int, int]]:
         with self._patch_file(diff) as patch:

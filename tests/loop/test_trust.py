@@ -131,3 +131,24 @@ def test_branch_with_a_model_behind_it_goes_on_when_the_change_is_not_green(tmp_
     assert given["source"].startswith("agent-1@") and given["outcome"] == "not_fixed"
     assert fixed["outcome"] == "fixed" and fixed["source"] == "01.diff"
     assert_nothing_left(repo)
+
+
+def test_the_same_files_written_as_another_diff_are_not_deployed_again(tmp_path):
+    repo = library(tmp_path)
+    folder = tmp_path / "patches"
+    folder.mkdir()
+    (repo / "calc.py").write_text("def add(a, b):\n    return a + b + 1\n")
+    (folder / "01-wide.diff").write_text(git(repo, "diff", "-U3"))
+    (folder / "02-narrow.diff").write_text(git(repo, "diff", "-U0"))  # other text, the same resulting files
+    git(repo, "checkout", "-q", "calc.py")
+    (folder / "03-right.diff").write_text(diff_for("return a + b"))
+
+    result = run_cli("run", repo, "--ticket-text", "add subtracts", "--model", f"scripted:{folder}", "--json")
+
+    assert result.json["verdict"] == "fixed"
+    first, twin, right = evidence(result)["attempts"]
+    assert twin["status"] == "duplicate" and "the same files as attempt-1" in twin["refusal"]
+    run_dir = Path(result.json["run_dir"])
+    assert not (run_dir / "reports" / "junit-attempt-2.xml").exists()
+    assert not (run_dir / "sandboxes" / "attempt-2").exists()  # nothing was started for it
+    assert_nothing_left(repo)

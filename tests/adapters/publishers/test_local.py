@@ -17,7 +17,7 @@ def test_publishes_the_tree_on_a_new_branch_without_touching_the_checkout(tmp_pa
                               message="fix: x\n\nevidence\n")
 
     first = LocalPublisher().publish(publication)
-    second = LocalPublisher().publish(publication)
+    second = LocalPublisher().publish(publication.model_copy(update={"message": "fix: x\n\nanother run\n"}))
 
     assert (first.branch, second.branch) == ("greenloop/fix-x", "greenloop/fix-x-2")
     assert git(repo, "rev-parse", f"{first.branch}^{{tree}}").strip() == tree
@@ -26,3 +26,15 @@ def test_publishes_the_tree_on_a_new_branch_without_touching_the_checkout(tmp_pa
     assert git(repo, "symbolic-ref", "--short", "HEAD").strip() == "main"
     assert git(repo, "rev-parse", "HEAD").strip() == base
     assert "uncommitted work" in (repo / "a.py").read_text() and (repo / "wip.txt").exists()
+
+
+def test_publishing_the_same_thing_again_reuses_the_branch(tmp_path):
+    repo = make_repo(tmp_path / "repo", {"a.py": "x = 1\n"})
+    base = git(repo, "rev-parse", "HEAD").strip()
+    publication = Publication(repo=str(repo), base_commit=base, tree=git(repo, "rev-parse", "HEAD^{tree}").strip(),
+                              branch="greenloop/fix-x", message="fix: x\n\nrun r1\n")
+    first = LocalPublisher().publish(publication)
+    again = LocalPublisher().publish(publication)  # e.g. publish re-run after a kill
+    other = LocalPublisher().publish(publication.model_copy(update={"message": "fix: x\n\nrun r2\n"}))
+    assert again == first
+    assert other.branch == "greenloop/fix-x-2"

@@ -1,0 +1,94 @@
+"""What the nodes do to an attempt: bring it up (reusing what a killed run made), refuse it, summarize it."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from greenloop.adapters.protocols import AttemptSummary, TestReport, Workspace
+from greenloop.graph.budget import seconds_left
+from greenloop.graph.state import Live, LoopState, RunContext
+from greenloop.loop.errors import ConfigError, GreenloopError
+
+
+def base_workspace(ctx: RunContext) -> Workspace:
+    """The base checkout the model reads and diffs are checked against; made again after a resume."""
+    if "base" not in ctx.live:
+        ctx.live["base"] = Live(ctx.make_workspace("base", ctx.recall("tree-base")))
+        ctx.remember("tree-base", ctx.live["base"].workspace.tree)
+    return ctx.live["base"].workspace
+
+
+def bring_up(ctx: RunContext, attempt: dict[str, Any], state: LoopState, phases: dict[str, float]) -> Live:
+    """The attempt's worktree (the one made before a kill, when its tree is the one recorded) with setup done,
+    and its services running. Raises SetupError or ServiceStartError."""
+    key = attempt["id"]
+    workspace = ctx.make_workspace(key, attempt["tree"])
+    ctx.live[key] = live = Live(workspace)
+    try:
+        if workspace.tree() != attempt["tree"]:  # a fresh worktree, not the one a killed run left
+            ctx.store(f"setup-{key}", None)
+            workspace.apply(attempt["diff"])
+        if not ctx.recall(f"setup-{key}"):
+            phases["setup"] = clock(ctx.setup, workspace, seconds_left(state))
+            ctx.store(f"setup-{key}", True)
+        live.deployed_at = time.time()
+        started = time.perf_counter()
+        live.sandbox = ctx.provider.create(workspace, key)
+        phases["startup"] = time.perf_counter() - started
+    except BaseException:
+        ctx.release(key)
+        raise
+    return live
+
+
+def check_tests_ran(report: TestReport, test_format: str) -> None:
+    """A test command that cannot run its tests at base can judge no fix: pytest that wrote no results (a broken
+    conftest, bad options), or `python -m X` where X does not exist (a typo)."""
+    module = re.search(r"-m\s+([\w.]+)", report.command)
+    output = report.output_head + report.output_tail
+    missing_module = bool(module) and f"No module named {module.group(1)}" in output.replace("'", "")
+    if report.kind == "exit-code" and report.exit_code != 0 and test_format == "auto" and (
+            "pytest" in report.command or missing_module):
+        raise ConfigError(f"[test] command ran but reported no test results at base (exit code {report.exit_code}): "
+                          f"{report.command}\n--- end of its output ---\n{(report.output_tail or report.output_head)[-1500:]}",
+                          "run the command by hand in a clean clone and fix it in greenloop.toml [test]")
+
+
+def failed_to_start(ctx: RunContext, attempt: dict[str, Any], error: GreenloopError,
+                     phases: dict[str, float]) -> dict[str, Any]:
+    ctx.release(attempt["id"])
+    attempt.update(status="failed_to_start", outcome="failed_to_start", start_error=error.problem,
+                   log_lines=error.problem.splitlines()[-30:])
+    return {"attempts": {attempt["id"]: attempt}, "phases": phases,
+            "note": f"{attempt['id']} failed to start: {error.problem.splitlines()[0]}"}
+
+
+def refuse(attempt: dict[str, Any], status: str, why: str) -> dict[str, Any]:
+    attempt.update(status=status, outcome=status, refusal=why)
+    return {"attempts": {attempt["id"]: attempt}, "note": f"{attempt['id']} {status.replace('_', ' ')}: {why}"}
+
+
+def clock(action: Callable[[Any, float], None], workspace: Any, timeout: float) -> float:
+    started = time.perf_counter()
+    action(workspace, timeout)
+    return time.perf_counter() - started
+
+
+def summary(attempt: dict[str, Any]) -> AttemptSummary:
+    return AttemptSummary(id=attempt["id"], diff=attempt["diff"], outcome=attempt.get("outcome", "proposed"),
+                          failing=attempt.get("failing", []), messages=attempt.get("messages", {}),
+                          log_lines=attempt.get("log_lines", []), refusal=attempt.get("refusal"))
+
+
+def messages(report: TestReport, tests: list[str]) -> dict[str, str]:
+    return {t: report.results[t].message for t in tests
+            if t in report.results and report.results[t].message}
+
+
+def report_summary(report: TestReport) -> dict[str, Any]:
+    return json.loads(report.model_dump_json(include={"command", "exit_code", "duration", "kind", "junit_path",
+                                                      "output_tail"}))
