@@ -61,8 +61,6 @@ class TestReport(BaseModel):
     def failing(self) -> list[str]:
         return sorted(t for t, r in self.results.items() if r.outcome in ("failed", "error"))
 
-    def passing(self) -> list[str]:
-        return sorted(t for t, r in self.results.items() if r.outcome == "passed")
 
 
 class LogLine(BaseModel):

@@ -32,7 +32,7 @@ class TicketError(UsageError):
 
 
 class RepoError(UsageError):
-    """The target repository is not in a state a run can start from (not git, no commits, dirty)."""
+    """The target repository is not one a run can start from (not git, not its top level, no commits)."""
 
 
 class InfraError(GreenloopError):
@@ -50,9 +50,8 @@ class SetupError(InfraError):
 
 
 class PatchError(GreenloopError):
-    """A proposed diff does not apply to the base commit; the graph records it as a refused attempt."""
-
-    exit_code = 1
+    """A proposed diff is not a patch or does not apply to the base commit; the graph records it as an attempt
+    (`does_not_apply`), so it never reaches the CLI."""
 
 
 class Interrupted(GreenloopError):
