@@ -6,10 +6,12 @@ GET /quote?from=<code>&to=<code>   -> 200 {"from", "to", "zones_crossed", "fare_
                                       502 the stations service failed
 
 fare = 250 cents + 100 cents for every zone boundary crossed.
+The incoming `baggage` header (W3C Baggage) is forwarded on every call to stations.
 """
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import os
@@ -25,6 +27,7 @@ log = logging.getLogger("trips")
 BASE_FARE_CENTS = 250
 PER_ZONE_CENTS = 100
 STATIONS_URL = ""
+BAGGAGE: contextvars.ContextVar[str | None] = contextvars.ContextVar("baggage", default=None)
 
 
 class UpstreamError(Exception):
@@ -35,8 +38,10 @@ class UpstreamError(Exception):
 
 def fetch_station(code: str) -> dict:
     url = f"{STATIONS_URL}/stations/{urllib.parse.quote(code)}"
+    baggage = BAGGAGE.get()
+    request = urllib.request.Request(url, headers={"baggage": baggage} if baggage else {})
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=5) as response:
             return json.load(response)
     except urllib.error.HTTPError as error:
         if error.code == 404:
@@ -64,6 +69,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         started = time.monotonic()
+        baggage = self.headers.get_all("baggage")
+        token = BAGGAGE.set(",".join(baggage) if baggage else None)
         try:
             status, body = self.route()
         except UpstreamError as error:
@@ -71,6 +78,8 @@ class Handler(BaseHTTPRequestHandler):
         except Exception as error:  # noqa: BLE001
             log.error("GET %s failed: %s: %s", self.path, type(error).__name__, error, exc_info=True)
             status, body = 500, {"error": "internal error"}
+        finally:
+            BAGGAGE.reset(token)
         self.reply(status, body)
         log.info("GET %s %d %.1fms", self.path, status, (time.monotonic() - started) * 1000)
 
