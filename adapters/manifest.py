@@ -19,23 +19,35 @@ from typing import Any
 from greenloop.loop.errors import UsageError
 
 MANIFEST = "manifest.jsonl"
+RUNS_DIR = Path(".greenloop") / "runs"
+"""Where a repository keeps its runs, one folder each."""
+
+
+def proc_stat(pid: int | str) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name — state, parent, group, … — or None when there is no
+    such process (Linux)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
 
 
 def start_time(pid: int) -> int | None:
-    """The process's start time in clock ticks since boot (Linux), or None when there is no such process."""
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[19])
-    except (OSError, IndexError, ValueError):
-        return None
+    """The process's start time in clock ticks since boot, or None when there is no such process."""
+    fields = proc_stat(pid)
+    return int(fields[19]) if fields else None
+
+
+def running(pid: int) -> bool:
+    """Whether `pid` exists and is not a zombie."""
+    fields = proc_stat(pid)
+    return bool(fields) and fields[0] not in ("Z", "X")
 
 
 def alive(pid: int, started: int | None) -> bool:
     """Whether `pid` is still the very process that was recorded (same start time) and not a zombie."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X") and start_time(pid) == started
+    fields = proc_stat(pid)
+    return bool(fields) and fields[0] not in ("Z", "X") and int(fields[19]) == started
 
 
 RUN_ENV = "GREENLOOP_RUN"
@@ -145,7 +157,7 @@ def sweep_worktrees(manifest: Manifest) -> list[str]:
 
 def reap_dead_runs(repo: Path) -> dict[str, list[str]]:
     """Reap every run of `repo` whose owner died without closing it: run id → what was removed."""
-    runs = repo / ".greenloop" / "runs"
+    runs = repo / RUNS_DIR
     reaped: dict[str, list[str]] = {}
     for run_dir in sorted(runs.iterdir()) if runs.is_dir() else []:
         manifest = Manifest(run_dir)
@@ -171,7 +183,7 @@ def _kill_group(pid: int) -> None:
 
 def _wait_gone(pids: list[int], timeout: float = 3.0) -> None:
     deadline = time.monotonic() + timeout
-    while any(alive(pid, start_time(pid)) for pid in pids) and time.monotonic() < deadline:
+    while any(running(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.02)
 
 
@@ -186,7 +198,7 @@ def _processes_of(run_id: str) -> list[tuple[int, str]]:
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
         except OSError:
             continue
-        if int(entry.name) != os.getpid() and alive(int(entry.name), start_time(int(entry.name))):
+        if int(entry.name) != os.getpid() and running(int(entry.name)):
             found.append((int(entry.name), command[:80] or "?"))
     return found
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
 
-from greenloop.adapters.manifest import RUN_ENV, Manifest
+from greenloop.adapters.manifest import RUN_ENV, Manifest, proc_stat
 
 STOP_GRACE = 3.0
 """Seconds a group gets to exit after SIGTERM before it is killed."""
@@ -116,11 +116,11 @@ def group_pending(group: int) -> bool:
     proc = Path("/proc")
     if not proc.is_dir():
         return True  # without /proc a zombie cannot be told apart; the group exists
-    for stat in proc.glob("[0-9]*/stat"):
-        try:
-            state, parent, pgrp = stat.read_text().rpartition(")")[2].split()[:3]
-        except (OSError, ValueError):
+    for entry in proc.glob("[0-9]*"):
+        fields = proc_stat(entry.name)
+        if not fields:
             continue  # ended while we looked
+        state, parent, pgrp = fields[:3]
         if int(pgrp) == group and (state not in ("Z", "X") or int(parent) == os.getpid()):
             return True
     return False

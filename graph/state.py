@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-import json
-import operator
 from typing import Annotated, Any, TypedDict
 
 from pydantic import BaseModel
@@ -76,8 +76,8 @@ class RunContext:
     def remember(self, key: str, compute: Callable[[], Any], kind: type[BaseModel] | None = None) -> Any:
         """`compute()` once per run: its result is kept in the run folder, and a re-run (after a kill) reads it
         back instead of doing the work again — no second model call, test run or branch."""
-        path = self.run_dir / "memo" / f"{key}.json"
-        if path.is_file():
+        path = self._memo(key)
+        if path.is_file():  # (not `recall`: a kept None must still count as done)
             data = json.loads(path.read_text(encoding="utf-8"))
             return kind.model_validate(data) if kind is not None and data is not None else data
         value = compute()
@@ -87,12 +87,15 @@ class RunContext:
     def store(self, key: str, value: Any) -> None:
         """Keep `value` (plain JSON or a pydantic model) under `key`, replacing what was there."""
         plain = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
-        write_atomic(self.run_dir / "memo" / f"{key}.json", json.dumps(plain))
+        write_atomic(self._memo(key), json.dumps(plain))
 
     def recall(self, key: str) -> Any:
         """What `remember` kept under `key`, or None."""
-        path = self.run_dir / "memo" / f"{key}.json"
+        path = self._memo(key)
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+    def _memo(self, key: str) -> Path:
+        return self.run_dir / "memo" / f"{key}.json"
 
     def release(self, key: str) -> None:
         """Tear down one attempt's sandbox and workspace; safe to call twice."""

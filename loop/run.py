@@ -20,12 +20,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from greenloop.adapters.manifest import RUNS_DIR
 from greenloop.loop.config import Config
 from greenloop.loop.errors import GreenloopError, InfraError, Interrupted, UsageError
 from greenloop.loop.files import write_atomic
 from greenloop.loop.preflight import RunOptions, check, with_caps
 
-RUNS_DIR = Path(".greenloop") / "runs"
 EXIT_CODES = {"fixed": 0, "not_fixed": 1, "not_reproduced": 1, "stuck": 1, "error": 3}
 Progress = Callable[[dict[str, Any]], None]
 
