@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
 
-from greenloop.adapters.manifest import RUN_ENV, Manifest, proc_stat
+from greenloop.adapters.manifest import RUN_ENV, Manifest, alive, proc_stat
 
 STOP_GRACE = 3.0
 """Seconds a group gets to exit after SIGTERM before it is killed."""
@@ -74,6 +74,35 @@ def stop_group(process: subprocess.Popen[bytes], grace: float = STOP_GRACE) -> N
         signal_group(group, signal.SIGKILL)
         _wait_for_group(process, group, KILL_WAIT)  # a killed process is gone only once it is scheduled
     process.wait()
+
+
+def stop_pid_group(pid: int, start: int | None, grace: float = STOP_GRACE) -> bool:
+    """`stop_group` for a group whose leader another process started (a service left running by an earlier greenloop
+    command), known by the leader's pid and start time as the manifest records them; whether it was still running.
+
+    A pid whose process is gone, or has since been given to another one, is left alone."""
+    try:
+        leads = alive(pid, start) and os.getpgid(pid) == pid and pid != os.getpgrp()
+    except ProcessLookupError:  # ended meanwhile
+        leads = False
+    if not leads:
+        return False
+    signal_group(pid, signal.SIGTERM)
+    if not _wait_for_pid_group(pid, grace):
+        signal_group(pid, signal.SIGKILL)
+        _wait_for_pid_group(pid, KILL_WAIT)
+    return True
+
+
+def _wait_for_pid_group(group: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while True:
+        _reap_adopted(group)  # the leader too, if it was re-parented to us
+        if not group_pending(group):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(_POLL)
 
 
 def signal_group(group: int, signum: int) -> None:

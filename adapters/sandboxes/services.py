@@ -1,22 +1,20 @@
-"""Service processes for sandboxes: each leads its own process group, its output copied line by line to its log."""
+"""Service processes for sandboxes: each leads its own process group under its log pump, which copies its output
+line by line to its log (`pump.py`) and lets it outlive the greenloop command that started it."""
 
 from __future__ import annotations
 
 import contextlib
+import shlex
 import socket
 import subprocess
-import threading
+import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO
 
 from greenloop.adapters.manifest import Manifest
 from greenloop.adapters.processes import spawn, stop_group
-from greenloop.adapters.sandboxes.logfile import stamp
-from greenloop.loop.redact import redact, secret_values
 
-READER_JOIN = 1.0
-"""A process that left the group can hold the pipe open forever; its reader is not waited on longer."""
+PUMP = "greenloop.adapters.sandboxes.pump"
 
 
 def free_ports(count: int) -> list[int]:
@@ -29,36 +27,26 @@ def free_ports(count: int) -> list[int]:
 
 
 class ServiceProcess:
-    """A service's shell, leading its own process group, and the thread copying its output into its log."""
+    """A service: its pump, leading its own process group, and under it the service's shell, whose output the pump
+    copies into the log. Nothing of it lives in our process, so dropping this handle, or exiting, leaves it running;
+    another process stops it with `processes.stop_pid_group(pid, start)` as the manifest recorded them."""
 
     def __init__(self, command: str, cwd: Path, env: Mapping[str, str], log_path: Path,
                  manifest: Manifest | None = None, label: str = ""):
-        log = log_path.open("a", encoding="utf-8")  # a restarted service keeps its earlier lines
-        try:
-            self._popen = spawn(command, cwd, env, subprocess.PIPE, manifest, label)
-        except BaseException:
-            log.close()
-            raise
+        log_path = log_path.absolute()  # the pump runs in the service's folder
+        log_path.open("a").close()  # there at once for `tail -f`; a restarted service keeps its earlier lines
+        # -P: the service's folder is not put on the pump's sys.path, where it could shadow our modules.
+        # exec: the pump is the process spawned, so it leads the group and its exit is the service's.
+        pump = [sys.executable, "-P", "-m", PUMP, "--log", str(log_path), "--", "/bin/sh", "-c", command]
+        self._popen = spawn(f"exec {shlex.join(pump)}", cwd, env, subprocess.DEVNULL, manifest, label or command)
         self.pgid = self._popen.pid  # a new session's first process leads its group
-        assert self._popen.stdout is not None
-        self._reader = threading.Thread(
-            target=_copy_lines, args=(self._popen.stdout, log), name=f"greenloop-log-{log_path.stem}", daemon=True
-        )
-        self._reader.start()
 
     def exit_code(self) -> int | None:
-        """The shell's exit code once it has exited (negative: killed by that signal), else None."""
+        """The service's exit code once it has exited (negative: killed by that signal), else None.
+
+        The pump's, which ends as its child does, once the output is copied."""
         return self._popen.poll()
 
     def stop(self) -> None:
-        """Stop the whole group, then finish the log."""
+        """Stop the whole group; the pump copies the service's last lines before it goes."""
         stop_group(self._popen)
-        self._reader.join(READER_JOIN)
-
-
-def _copy_lines(pipe: IO[bytes], log: IO[str]) -> None:
-    secrets = secret_values()  # a service given a secret through [env] allow must not print it into our files
-    with pipe, log:
-        for raw in pipe:
-            log.write(stamp(redact(raw.decode("utf-8", "replace").rstrip("\r\n"), secrets)))
-            log.flush()
