@@ -50,6 +50,24 @@ def baggage_member(key: str) -> str:
     return f"{ROUTING_KEY}={key}"
 
 
+def with_routing_key(headers: Iterable[str], key: str) -> list[str]:
+    """The `baggage` header values with `key`'s member appended to the last one, every other member kept as sent.
+
+    Values that already name a routing key, even a malformed one, come back unchanged: a request that chose its
+    route (or broke it) keeps that choice rather than being moved to `key`'s forks.
+    """
+    values = list(headers)
+    for header in values:
+        for member in header.split(","):
+            if member.partition("=")[0].partition(";")[0].strip(" \t") == ROUTING_KEY:
+                return values
+    added = baggage_member(key)
+    last = values[-1].rstrip(" \t") if values else ""
+    if not last.strip(" \t,"):  # no baggage, or only separators: nothing to keep in the last value
+        return [*values[:-1], added]
+    return [*values[:-1], last + ("" if last.endswith(",") else ",") + added]
+
+
 def write_routes(path: Path, routes: Mapping[str, str]) -> None:
     """Replace a route table in one step (`os.replace`), so a proxy never reads half of one."""
     fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -13,6 +13,20 @@ sandbox's logs can include the baseline's hops of its own requests:
 
 Every answer carries `x-greenloop-route: fork:<key>|baseline`, which readiness probes check; an unreachable upstream
 is a 502 naming it. `GET /__greenloop/health` answers `{"service": NAME}` without touching any upstream.
+
+The ingress puts a sandbox's key on requests from callers that know nothing of keys (the sandbox's tests): one
+process per sandbox, one listener per service, each forwarding every request to that service's routing proxy.
+
+    python -m greenloop.adapters.sandboxes.proxy ingress --key KEY --listen NAME=PORT=PROXY_URL [--listen ...] \
+        --log LOGFILE [--host 127.0.0.1]
+
+(`ingress_command` builds this argv.) The member `greenloop-routing-key=KEY` is appended to the request's `baggage`
+(`baggage.with_routing_key`: other members stay as sent; a request that already names a routing key keeps it).
+Each request leaves one line in LOGFILE, `<NAME> <METHOD> <path> key=<key|-> -> <PROXY_URL> <status> <ms>ms`; the
+answer passes back as the routing proxy gave it, `x-greenloop-route` included, and an unreachable routing proxy is
+a 502 without that header. The ingress captures nothing: the routing proxies behind it do. Each listener's
+`GET /__greenloop/health` answers `{"service": NAME, "key": KEY}`. All listeners share one event loop; SIGTERM or
+SIGINT stops both kinds of process cleanly (exit status 0).
 """
 
 from __future__ import annotations
@@ -21,6 +35,7 @@ import argparse
 import asyncio
 import os
 import signal
+import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -31,7 +46,7 @@ from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from greenloop.adapters.sandboxes.baggage import RouteTable, routing_key
+from greenloop.adapters.sandboxes.baggage import RouteTable, baggage_member, routing_key, with_routing_key
 from greenloop.adapters.sandboxes.capture import BODY_LIMIT, BodyTap, Exchange, append_capture
 from greenloop.adapters.sandboxes.logfile import stamp
 from greenloop.loop.redact import redact, secret_values
@@ -49,12 +64,15 @@ _NO_AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
 
 
 class Proxy:
-    """One service's routing proxy: route table, upstream client, hop log and capture."""
+    """One listener's forwarding path: upstream client, hop log and capture. Subclasses choose each request's hop."""
 
-    def __init__(self, service: str, baseline: str, routes: Path, log: Path, capture_dir: Path | None = None):
+    kind = "proxy"
+    """In the startup line and in 502 errors."""
+    marks_route = True
+    """Whether answers carry `x-greenloop-route` (set here, not passed on from the upstream)."""
+
+    def __init__(self, service: str, log: Path, capture_dir: Path | None = None):
         self.service = service
-        self.baseline = baseline
-        self.routes = RouteTable(Path(routes), self.note)
         self.log_path = Path(log)
         self.capture_dir = None if capture_dir is None else Path(capture_dir)
         self.secrets = secret_values()
@@ -73,8 +91,17 @@ class Proxy:
             async with aiohttp.ClientSession(connector=connector, timeout=timeout, auto_decompress=False,
                                              cookie_jar=aiohttp.DummyCookieJar(),
                                              skip_auto_headers=_NO_AUTO_HEADERS) as self._session:
-                self.note(f"{self.service} proxy up: baseline {self.baseline}, routes {self.routes.path}")
+                self.note(f"{self.service} {self.kind} up: {self.setup()}")
                 yield
+
+    def setup(self) -> str:
+        """Where this listener forwards, for the startup line."""
+        raise NotImplementedError
+
+    def hop(self, request: web.Request, headers: CIMultiDict[str]) -> tuple[str | None, str, str]:
+        """The request's routing key, its route (logged after `->`) and the upstream base URL. May rewrite `headers`,
+        the end-to-end headers about to be forwarded."""
+        raise NotImplementedError
 
     def note(self, text: str) -> None:
         """One line in the log; a plain append and flush, short enough not to hold up the event loop."""
@@ -82,23 +109,25 @@ class Proxy:
         self._log.write(stamp(redact(text.replace("\n", " "), self.secrets)))
         self._log.flush()
 
+    def health_answer(self) -> dict[str, str]:
+        return {"service": self.service}
+
     async def health(self, request: web.Request) -> web.Response:
-        return web.json_response({"service": self.service})
+        return web.json_response(self.health_answer())
 
     async def forward(self, request: web.Request) -> web.StreamResponse:
-        key = routing_key(request.headers.getall("baggage", ()))
-        routes = self.routes.current()
-        route, upstream = (f"fork:{key}", routes[key]) if key in routes else ("baseline", self.baseline)
+        headers = _end_to_end(request.headers, _NOT_FORWARDED)
+        key, route, upstream = self.hop(request, headers)
         kept = BODY_LIMIT if key is not None and self.capture_dir is not None else 0  # bodies only for captures
         exchange = Exchange(self.service, request.method, request.rel_url.raw_path_qs, key, route, upstream,
                             list(request.headers.items()), request_body=BodyTap(kept), response_body=BodyTap(kept))
         problem = ""
         try:
-            return await self._relay(request, exchange)
+            return await self._relay(request, headers, exchange)
         except _Unreachable as error:
-            problem = f"{route} {upstream} unreachable: {error}"
-            response = web.json_response({"error": f"greenloop proxy for {self.service}: {problem}"}, status=502,
-                                         headers={ROUTE_HEADER: route})
+            problem = f"{route if route == upstream else f'{route} {upstream}'} unreachable: {error}"
+            response = web.json_response({"error": f"greenloop {self.kind} for {self.service}: {problem}"},
+                                         status=502, headers={ROUTE_HEADER: route} if self.marks_route else None)
             exchange.status, exchange.response_headers = 502, list(response.headers.items())
             exchange.response_body.add(response.body)
             return response
@@ -111,20 +140,21 @@ class Proxy:
             if not exchange.recorded:
                 self._record(exchange, problem)
 
-    async def _relay(self, request: web.Request, exchange: Exchange) -> web.StreamResponse:
+    async def _relay(self, request: web.Request, headers: CIMultiDict[str], exchange: Exchange) -> web.StreamResponse:
         url = URL(exchange.upstream.rstrip("/") + exchange.path, encoded=True)  # path and query byte for byte
         body = _stream(request, exchange.request_body) if request.body_exists else None
         assert self._session is not None
         try:
             upstream = await self._session.request(request.method, url, data=body, allow_redirects=False,
-                                                   headers=_end_to_end(request.headers, _NOT_FORWARDED))
+                                                   headers=headers)
         except (aiohttp.ClientError, TimeoutError) as error:
             raise _Unreachable(_reason(error)) from error
         async with upstream:
             exchange.status, exchange.response_headers = upstream.status, list(upstream.headers.items())
             response = web.StreamResponse(status=upstream.status, reason=upstream.reason,
                                           headers=_end_to_end(upstream.headers))
-            response.headers[ROUTE_HEADER] = exchange.route
+            if self.marks_route:
+                response.headers[ROUTE_HEADER] = exchange.route
             try:
                 await response.prepare(request)
                 # Each chunk goes out when the next arrives, the last one after the hop is recorded: whoever
@@ -153,6 +183,51 @@ class Proxy:
                 append_capture(self.capture_dir, exchange, self.secrets)
             except OSError as error:  # the sandbox's folder went away with it; the request itself was served
                 self.note(f"{self.service} capture for key={exchange.key} failed: {error}")
+
+
+class RoutingProxy(Proxy):
+    """One service's routing proxy: a keyed request goes to its key's fork when the route table names one."""
+
+    def __init__(self, service: str, baseline: str, routes: Path, log: Path, capture_dir: Path | None = None):
+        super().__init__(service, log, capture_dir)
+        self.baseline = baseline
+        self.routes = RouteTable(Path(routes), self.note)
+
+    def setup(self) -> str:
+        return f"baseline {self.baseline}, routes {self.routes.path}"
+
+    def hop(self, request: web.Request, headers: CIMultiDict[str]) -> tuple[str | None, str, str]:
+        key = routing_key(request.headers.getall("baggage", ()))
+        routes = self.routes.current()
+        return (key, f"fork:{key}", routes[key]) if key in routes else (key, "baseline", self.baseline)
+
+
+class Ingress(Proxy):
+    """One service's listener in a sandbox's ingress: every request to `upstream` (the service's routing proxy),
+    carrying the sandbox's routing key unless it already names one. Captures nothing."""
+
+    kind = "ingress"
+    marks_route = False  # the routing proxy behind says where the request went
+
+    def __init__(self, service: str, key: str, upstream: str, log: Path):
+        super().__init__(service, log)
+        baggage_member(key)  # refuses a key the routing proxies would ignore
+        self.key = key
+        self.upstream = upstream
+
+    def setup(self) -> str:
+        return f"key {self.key} -> {self.upstream}"
+
+    def health_answer(self) -> dict[str, str]:
+        return {"service": self.service, "key": self.key}
+
+    def hop(self, request: web.Request, headers: CIMultiDict[str]) -> tuple[str | None, str, str]:
+        baggage = headers.getall("baggage", [])
+        keyed = with_routing_key(baggage, self.key)
+        if keyed != baggage:
+            headers.popall("baggage", None)
+            headers.extend(("baggage", value) for value in keyed)
+        return routing_key(keyed), self.upstream, self.upstream
 
 
 class _Unreachable(Exception):
@@ -185,8 +260,7 @@ def _reason(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
-def build_app(service: str, baseline: str, routes: Path, log: Path, capture_dir: Path | None = None) -> web.Application:
-    proxy = Proxy(service, baseline, routes, log, capture_dir)
+def _app(proxy: Proxy) -> web.Application:
     app = web.Application()
     app.cleanup_ctx.append(proxy.lifecycle)
     app.router.add_get(HEALTH_PATH, proxy.health)
@@ -194,10 +268,12 @@ def build_app(service: str, baseline: str, routes: Path, log: Path, capture_dir:
     return app
 
 
-async def serve(service: str, port: int, baseline: str, routes: Path, log: Path, capture_dir: Path | None = None,
-                host: str = "127.0.0.1") -> web.AppRunner:
-    """The proxy, listening (port 0: any free port, see `runner.addresses`); stop it with `runner.cleanup()`."""
-    runner = web.AppRunner(build_app(service, baseline, routes, log, capture_dir), access_log=None)
+def build_app(service: str, baseline: str, routes: Path, log: Path, capture_dir: Path | None = None) -> web.Application:
+    return _app(RoutingProxy(service, baseline, routes, log, capture_dir))
+
+
+async def _listen(app: web.Application, host: str, port: int) -> web.AppRunner:
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
@@ -207,18 +283,101 @@ async def serve(service: str, port: int, baseline: str, routes: Path, log: Path,
     return runner
 
 
-async def _run(args: argparse.Namespace) -> None:
-    runner = await serve(args.service, args.port, args.baseline, args.routes, args.log, args.capture_dir, args.host)
+async def serve(service: str, port: int, baseline: str, routes: Path, log: Path, capture_dir: Path | None = None,
+                host: str = "127.0.0.1") -> web.AppRunner:
+    """The proxy, listening (port 0: any free port, see `runner.addresses`); stop it with `runner.cleanup()`."""
+    return await _listen(build_app(service, baseline, routes, log, capture_dir), host, port)
+
+
+async def serve_ingress(key: str, listeners: dict[str, tuple[int, str]], log: Path,
+                        host: str = "127.0.0.1") -> list[web.AppRunner]:
+    """A sandbox's ingress: per service name, a listener on (port, routing proxy URL), all on the running loop.
+    One runner per listener, in `listeners`' order (port 0: any free port); stop each with `runner.cleanup()`."""
+    ingresses = [Ingress(service, key, upstream, log) for service, (_, upstream) in listeners.items()]
+    runners: list[web.AppRunner] = []
+    try:
+        for ingress, (port, _) in zip(ingresses, listeners.values(), strict=True):
+            runners.append(await _listen(_app(ingress), host, port))
+    except BaseException:
+        for runner in runners:
+            await runner.cleanup()
+        raise
+    return runners
+
+
+def ingress_command(key: str, listeners: dict[str, tuple[int, str]], log: Path) -> list[str]:
+    """The argv of an ingress process for `key`: per service name, listen on a port and forward to a URL (the
+    service's routing proxy). Serves until SIGTERM."""
+    baggage_member(key)  # a bad key fails here, not in the child
+    command = [sys.executable, "-m", "greenloop.adapters.sandboxes.proxy", "ingress", "--key", key, "--log", str(log)]
+    for service, (port, upstream) in listeners.items():
+        command += ["--listen", _listener_arg(service, port, upstream)]
+    return command
+
+
+def _listener_arg(service: str, port: int, upstream: str) -> str:
+    if not service or "=" in service or not 0 < port < 65536:
+        raise ValueError(f"not a listener: {service!r} on port {port}")
+    return f"{service}={port}={upstream}"
+
+
+def _parse_listener(text: str) -> tuple[str, int, str]:
+    """NAME=PORT=URL, the URL free to contain '='."""
+    service, port, upstream = (text.split("=", 2) + ["", ""])[:3]
+    try:
+        _listener_arg(service, int(port), upstream)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected NAME=PORT=URL (port 1-65535), got {text!r}") from None
+    if not upstream.startswith(("http://", "https://")):
+        raise argparse.ArgumentTypeError(f"expected an http(s) URL after NAME=PORT=, got {text!r}")
+    return service, int(port), upstream
+
+
+async def _until_signalled(runners: list[web.AppRunner]) -> None:
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(signum, stop.set)
     try:
         await stop.wait()
     finally:
-        await runner.cleanup()
+        for runner in runners:
+            await runner.cleanup()
+
+
+async def _run(args: argparse.Namespace) -> None:
+    runner = await serve(args.service, args.port, args.baseline, args.routes, args.log, args.capture_dir, args.host)
+    await _until_signalled([runner])
+
+
+async def _run_ingress(args: argparse.Namespace) -> None:
+    listeners = {service: (port, upstream) for service, port, upstream in args.listen}
+    await _until_signalled(await serve_ingress(args.key, listeners, args.log, args.host))
+
+
+def _ingress_main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m greenloop.adapters.sandboxes.proxy ingress",
+                                     description="Add a sandbox's routing key to every request, per service.")
+    parser.add_argument("--key", required=True, help="the sandbox's routing key")
+    parser.add_argument("--listen", type=_parse_listener, action="append", required=True, metavar="NAME=PORT=URL",
+                        help="serve service NAME on PORT, forwarding to URL (its routing proxy); repeatable")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--log", type=Path, required=True, help="hop log, one timestamped line per request")
+    args = parser.parse_args(argv)
+    try:
+        baggage_member(args.key)
+    except ValueError as error:
+        parser.error(str(error))
+    names = [service for service, _, _ in args.listen]
+    if len(set(names)) < len(names):
+        parser.error(f"a service listed twice: {names}")
+    asyncio.run(_run_ingress(args))
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["ingress"]:
+        _ingress_main(argv[1:])
+        return
     parser = argparse.ArgumentParser(prog="python -m greenloop.adapters.sandboxes.proxy",
                                      description="Route one service's requests by their baggage routing key.")
     parser.add_argument("--service", required=True, help="the service's name, in log lines and errors")

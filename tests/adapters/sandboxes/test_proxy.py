@@ -1,5 +1,6 @@
 """The routing proxy against real HTTP servers on loopback: routing by baggage key, pass-through, route-file rewrites,
-keep-alive, failures, the hop log, capture, a three-service chain, and the CLI as a real process."""
+keep-alive, failures, the hop log, capture, a three-service chain, and the CLI as a real process; then the ingress
+in front of routing proxies: the key added to baggage, per-service listeners, and its CLI as a real process."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ import pytest
 
 from greenloop.adapters.sandboxes.baggage import baggage_member, write_routes
 from greenloop.adapters.sandboxes.logfile import read_log
-from greenloop.adapters.sandboxes.proxy import serve
+from greenloop.adapters.sandboxes.proxy import ingress_command, main, serve, serve_ingress
 from greenloop.adapters.sandboxes.services import free_ports
 
 KEY = baggage_member("k1")
@@ -338,3 +339,101 @@ def test_the_cli_serves_until_sigterm(upstream, tmp_path):
         process.wait()
         process.stderr.close()
     assert [line.text for line in read_log(log, "svc")][-1].startswith("svc GET / key=k1 -> fork:k1 200 ")
+
+
+@pytest.fixture
+def ingress(loop, proxy, tmp_path) -> Iterator:
+    """Start in-process ingresses (after the proxies, so they stop first): service → upstream; returns service → port."""
+    runners = []
+
+    def start(key: str, upstreams: dict[str, str]) -> dict[str, int]:
+        listeners = {service: (0, url) for service, url in upstreams.items()}
+        started = serve_ingress(key, listeners, tmp_path / "ingress.log")
+        started = asyncio.run_coroutine_threadsafe(started, loop).result(10)
+        runners.extend(started)
+        return {service: runner.addresses[0][1] for service, runner in zip(upstreams, started, strict=True)}
+
+    yield start
+    for runner in runners:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
+
+
+@pytest.mark.parametrize("baggage, received, route", [
+    ([], ["greenloop-routing-key=k1"], "fork:k1"),
+    (["a=1"], ["a=1,greenloop-routing-key=k1"], "fork:k1"),
+    (["userId=alice;p=1 , tenant=%20acme "], ["userId=alice;p=1 , tenant=%20acme,greenloop-routing-key=k1"], "fork:k1"),
+    (["a=1", "b=2,"], ["a=1", "b=2,greenloop-routing-key=k1"], "fork:k1"),
+    (["greenloop-routing-key=k2"], ["greenloop-routing-key=k2"], "fork:k2"),
+    (["a=1", "greenloop-routing-key = k2;ttl=3"], ["a=1", "greenloop-routing-key = k2;ttl=3"], "fork:k2"),
+    (["greenloop-routing-key=../k1"], ["greenloop-routing-key=../k1"], "baseline"),  # a broken key stays broken
+])
+def test_the_ingress_adds_its_key_to_the_baggage_and_keeps_everything_else(upstream, proxy, ingress, baggage,
+                                                                          received, route):
+    routing = proxy("svc", upstream("base"), {"k1": upstream("fork-1"), "k2": upstream("fork-2")})
+    port = ingress("k1", {"svc": f"http://127.0.0.1:{routing.port}"})["svc"]
+    answer = call(port, "GET", "/items/a%2Fb?q=1", [("baggage", value) for value in baggage] + [("X-Custom", "a")])
+    assert (answer.status, answer.headers["x-greenloop-route"]) == (200, route)  # the routing proxy's, passed back
+    assert answer.upstream == {"baseline": "base", "fork:k1": "fork-1", "fork:k2": "fork-2"}[route]
+    assert answer.received("baggage") == received
+    assert answer.json["path"] == "/items/a%2Fb?q=1" and answer.received("X-Custom") == ["a"]
+
+
+def test_the_ingress_health_log_and_unreachable_proxy(ingress, tmp_path, monkeypatch):
+    monkeypatch.setenv("SHOP_API_TOKEN", SECRET)
+    dead = dead_url()
+    port = ingress("k1", {"pricing": dead})["pricing"]
+    health = call(port, "GET", "/__greenloop/health")
+    assert (health.status, health.json) == (200, {"service": "pricing", "key": "k1"})
+    answer = call(port, "POST", f"/quote/{SECRET}?x=1", body=b"{}")
+    assert answer.status == 502 and "x-greenloop-route" not in answer.headers  # no route: nothing routed it
+    assert answer.json["error"] == f"greenloop ingress for pricing: {dead} unreachable: Connection refused"
+    lines = [line.text for line in read_log(tmp_path / "ingress.log", "")]
+    assert lines[0] == f"pricing ingress up: key k1 -> {dead}"
+    assert re.fullmatch(rf"pricing POST /quote/\[redacted\] key=k1 -> {dead} 502 \d+\.\dms {dead} unreachable: "
+                        "Connection refused", lines[-1])
+
+
+def test_ingress_command_and_cli_refuse_what_they_cannot_serve(tmp_path):
+    for key, listeners in (("../k1", {"svc": (8080, "http://x")}), ("k1", {"a=b": (8080, "http://x")}),
+                           ("k1", {"svc": (0, "http://x")})):
+        with pytest.raises(ValueError):
+            ingress_command(key, listeners, tmp_path / "log")
+    for listen in ("svc=8080", "svc=port=http://x", "=8080=http://x", "svc=8080=x"):
+        with pytest.raises(SystemExit):
+            main(["ingress", "--key", "k1", "--listen", listen, "--log", str(tmp_path / "log")])
+    with pytest.raises(SystemExit):
+        main(["ingress", "--key", "k1", "--listen", "a=1=http://x", "--listen", "a=2=http://y", "--log", "l"])
+
+
+def test_the_ingress_cli_serves_each_service_through_its_proxy_until_sigterm(upstream, proxy, tmp_path):
+    orders = proxy("orders", upstream("orders-base"), {"k1": upstream("orders-fork")})
+    stock = proxy("stock", upstream("stock-base"), {"k1": upstream("stock-fork"), "k2": upstream("stock-fork-2")})
+    ports, log = free_ports(2), tmp_path / "ingress.log"
+    command = ingress_command("k1", {"orders": (ports[0], f"http://127.0.0.1:{orders.port}"),
+                                     "stock": (ports[1], f"http://127.0.0.1:{stock.port}/")}, log)
+    process = subprocess.Popen(command, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 10
+        for port, service in zip(ports, ("orders", "stock"), strict=True):
+            while True:
+                try:
+                    assert call(port, "GET", "/__greenloop/health").json == {"service": service, "key": "k1"}
+                    break
+                except ConnectionRefusedError:
+                    assert process.poll() is None and time.monotonic() < deadline
+                    time.sleep(0.05)
+        assert call(ports[0], "GET", "/a").upstream == "orders-fork"
+        assert call(ports[1], "POST", "/b", [("baggage", "a=1")], b"x").upstream == "stock-fork"
+        assert call(ports[1], "GET", "/c", [("baggage", "greenloop-routing-key=k2")]).upstream == "stock-fork-2"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(10) == 0, process.stderr.read()
+    finally:
+        process.kill()
+        process.wait()
+        process.stderr.close()
+    hops = [line.text.rsplit(" ", 2)[0] for line in read_log(log, "") if " up: " not in line.text]
+    assert hops == [f"orders GET /a key=k1 -> http://127.0.0.1:{orders.port}",
+                    f"stock POST /b key=k1 -> http://127.0.0.1:{stock.port}/",
+                    f"stock GET /c key=k2 -> http://127.0.0.1:{stock.port}/"]
+    routed = [line.text.split(" -> ")[1].split()[:2] for line in read_log(stock.log, "") if " -> " in line.text]
+    assert routed == [["fork:k1", "200"], ["fork:k2", "200"]]
