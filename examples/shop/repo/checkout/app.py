@@ -1,6 +1,9 @@
 """checkout: prices baskets and places orders, using pricing (PRICING_URL) and catalog (CATALOG_URL).
 
 GET  /healthz              -> 200 {"ok": true}
+GET  /healthz?deep=1       -> 200 {"ok": true, "pricing": "ok", "catalog": "ok"}: the calls checkout makes work
+                              (pricing quotes a one-item basket, asking catalog; catalog answers for the product);
+                              nothing is reserved or stored. 502 if either fails
 POST /basket               {"items": [{"sku", "qty"}, ...], "coupon" (optional)}
                            -> 200 the basket priced by pricing (nothing is reserved)
 POST /orders               {"email", "items": [...], "coupon" (optional)}
@@ -31,6 +34,8 @@ log = logging.getLogger("checkout")
 CATALOG_URL = ""
 PRICING_URL = ""
 ORDERS_DB = Path("orders.sqlite3")
+HEALTH_SKU = "FILTER-100"
+"""The product `GET /healthz?deep=1` prices and looks up."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS orders (
@@ -111,6 +116,13 @@ def place_order(body: Any) -> dict[str, Any]:
     return get_order(order_id)
 
 
+def deep_health() -> dict[str, Any]:
+    """Checks the calls checkout makes without reserving or storing anything."""
+    ask("pricing", "POST", PRICING_URL, "/quote", {"items": [{"sku": HEALTH_SKU, "qty": 1}]})
+    ask("catalog", "GET", CATALOG_URL, f"/products/{HEALTH_SKU}", None)
+    return {"ok": True, "pricing": "ok", "catalog": "ok"}
+
+
 def get_order(order_id: int) -> dict[str, Any]:
     with closing(connect()) as db:
         row = db.execute(f"SELECT {', '.join(COLUMNS)} FROM orders WHERE id = ?", (order_id,)).fetchone()
@@ -133,7 +145,7 @@ class Handler(JsonHandler):
     def route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> tuple[int, dict]:
         parts = [p for p in path.split("/") if p]
         if method == "GET" and parts == ["healthz"]:
-            return 200, {"ok": True}
+            return 200, deep_health() if query.get("deep") == ["1"] else {"ok": True}
         if method == "POST" and parts == ["basket"]:
             return 200, price_basket(body)
         if method == "POST" and parts == ["orders"]:
