@@ -148,8 +148,11 @@ def sweep_worktrees(manifest: Manifest) -> list[str]:
     from greenloop.adapters.workspaces.git import remove_worktree
 
     removed = []
-    for entry in manifest.entries():
-        if entry["kind"] == "worktree" and _worktree_left(Path(entry["repo"]), Path(entry["path"])):
+    entries = manifest.entries()
+    handed_over = {e["path"] for e in entries if e["kind"] == "handed_over"}  # `run --keep`: a sandbox's now
+    for entry in entries:
+        if entry["kind"] == "worktree" and entry["path"] not in handed_over and _worktree_left(
+                Path(entry["repo"]), Path(entry["path"])):
             remove_worktree(Path(entry["repo"]), Path(entry["path"]))
             removed.append(f"worktree {entry['path']}")
     return removed

@@ -9,7 +9,7 @@ checkpointed graph state and in the evidence.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
@@ -150,6 +150,12 @@ class Workspace(Protocol):
     def numstat(self, diff: str) -> list[tuple[str, int, int]]:
         """(path, added, deleted) for each path a diff would touch, without applying it."""
 
+    def reset(self) -> None:
+        """Back to the base commit, ready for the next diff."""
+
+    def changed_since(self, tree: str) -> list[str]:
+        """Paths that differ between `tree` and the workspace now (which services a new diff changed)."""
+
     def destroy(self) -> None: ...
 
 
@@ -160,13 +166,17 @@ class Sandbox(Protocol):
     id: str
 
     def env(self) -> dict[str, str]:
-        """Variables that point tests at this sandbox's services (URLs)."""
+        """Variables that point tests at this sandbox's services (URLs; with forks, the routing key too)."""
 
     def endpoints(self) -> dict[str, str]:
         """Service name → base URL."""
 
     def logs(self, since: float | None = None) -> list[LogLine]:
         """Log lines of every service, oldest first, optionally since an epoch time."""
+
+    def update(self, diff: str) -> None:
+        """Bring the same sandbox to base + `diff` (the next attempt), restarting only what the change touches;
+        raises `ServiceStartError` like `create`."""
 
     def destroy(self) -> None: ...
 
@@ -178,6 +188,9 @@ class SandboxProvider(Protocol):
 
     def logs(self, name: str, since: float | None = None) -> list[LogLine]:
         """The log lines of sandbox `name`, live or not (they are kept on disk)."""
+
+    def flows(self, name: str, since: float | None = None) -> list[dict[str, Any]]:
+        """The requests sandbox `name`'s traffic capture recorded (empty without capture)."""
 
     def close(self) -> None:
         """Tear down everything this provider started (idempotent)."""

@@ -89,6 +89,9 @@ class ServiceConfig(_Section):
     """Services that must be healthy before this one starts."""
     start_timeout: float = 30
     """Seconds to become healthy before the run fails with the service's last log lines."""
+    probe: str | None = None
+    """A GET path whose handling calls the services in `depends_on`: a sandbox is ready only once a keyed request
+    to it reaches every fork behind this service, which proves each hop forwards the routing key."""
 
     @field_validator("health", mode="before")
     @classmethod
@@ -122,8 +125,27 @@ class ModelConfig(_Section):
 
 class SandboxConfig(_Section):
     provider: Literal["local"] = "local"
-    isolation: Literal["copy"] = "copy"
-    """`copy`: every attempt runs a full copy of the services from its own workspace."""
+    isolation: Literal["fork", "copy"] = "fork"
+    """`fork`: one shared baseline of the services at the base commit; a sandbox runs only forks of the services its
+    patch touches, and requests carrying its routing key reach them. `copy`: a full copy of every service per
+    sandbox (for comparison, or for services that cannot forward the routing key)."""
+    width: int = Field(1, ge=1, le=16)
+    """Candidate patches tested side by side, each in its own sandbox; the first green one wins."""
+    capture: bool = True
+    """Record each keyed request and its response (secrets elided) as the sandbox's traffic capture."""
+
+
+class ResourceConfig(_Section):
+    name: str
+    create: str
+    """Run once per sandbox, from the workspace root; the lines it prints as NAME=VALUE reach the environment of
+    `services` (say ORDERS_DB=/path/to/a/copy). It gets GREENLOOP_SANDBOX, GREENLOOP_SANDBOX_DIR (a folder of the
+    sandbox's own) and GREENLOOP_ROUTING_KEY."""
+    delete: str | None = None
+    """Run when the sandbox goes, with the same environment plus the outputs of `create`."""
+    services: list[str] = Field(min_length=1)
+    """Services that use this resource: they are forked in every sandbox, so a sandbox writes only to its copy."""
+    timeout: float = 60
 
 
 class LogsConfig(_Section):
@@ -148,6 +170,7 @@ class Config(_Section):
     setup: SetupConfig = Field(default_factory=SetupConfig)
     test: TestConfig = Field(default_factory=TestConfig)
     services: list[ServiceConfig] = Field(default_factory=list)
+    resources: list[ResourceConfig] = Field(default_factory=list)
     env: EnvConfig = Field(default_factory=EnvConfig)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
@@ -166,6 +189,10 @@ class Config(_Section):
             if unknown:
                 raise ValueError(f"service {service.name!r} depends_on unknown service(s) {unknown}; known: {names}")
         start_order(self.services)  # raises on a cycle
+        for resource in self.resources:
+            unknown = [s for s in resource.services if s not in names]
+            if unknown:
+                raise ValueError(f"resource {resource.name!r} names unknown service(s) {unknown}; known: {names}")
         return self
 
 

@@ -126,12 +126,12 @@ class GitWorkspace:
 
     @contextmanager
     def _patch_file(self, diff: str) -> Iterator[Path]:
-        patch = self.path.parent / f"{self.path.name}.diff"
-        patch.write_text(diff if diff.endswith("\n") else diff + "\n", encoding="utf-8")
-        try:
-            yield patch
-        finally:
-            patch.unlink(missing_ok=True)
+        """The diff in a file of its own: candidates of a fan-out are checked against base at the same time."""
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=self.path.parent, prefix=f"{self.path.name}-",
+                                         suffix=".diff") as patch:
+            patch.write(diff if diff.endswith("\n") else diff + "\n")
+            patch.flush()
+            yield Path(patch.name)
 
     def diff(self) -> str:
         return Repo(self.path).git.diff("--no-color", "--cached", self.base_commit, strip_newline_in_stdout=False)
@@ -141,6 +141,18 @@ class GitWorkspace:
 
     def drift(self) -> list[str]:
         return Repo(self.path).git.diff("--name-only").splitlines()  # the working tree against the index
+
+    def reset(self) -> None:
+        """Back to the base commit: tracked files restored, files the last diff added removed. Ignored files (a
+        setup's build output, a venv) stay, since setup runs again after the next diff anyway."""
+        git = Repo(self.path).git
+        git.reset("--hard", "-q", self.base_commit)
+        git.clean("-fdq")
+
+    def changed_since(self, tree: str) -> list[str]:
+        """Files that differ between `tree` and the workspace's tree now."""
+        git = Repo(self.path).git
+        return git.diff_tree("-r", "--name-only", "--no-renames", tree, git.write_tree()).splitlines()
 
     def destroy(self) -> None:
         remove_worktree(Path(self.repo), self.path)
