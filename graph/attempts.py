@@ -23,26 +23,45 @@ def base_workspace(ctx: RunContext) -> Workspace:
 
 
 def bring_up(ctx: RunContext, attempt: dict[str, Any], state: LoopState, phases: dict[str, float]) -> Live:
-    """The attempt's worktree (the one made before a kill, when its tree is the one recorded) with setup done,
-    and its services running. Raises SetupError or ServiceStartError."""
-    key = attempt["id"]
-    workspace = ctx.make_workspace(key, attempt["tree"])
-    ctx.live[key] = live = Live(workspace)
+    """The attempt's lane brought to base + its diff, setup done, services running: the lane's sandbox updated in
+    place when it has one (only what the change touches restarts), else made. After a kill, the worktree left with
+    this very tree is reused with its setup. Raises SetupError or ServiceStartError."""
+    lane, key = attempt["lane"], attempt["id"]
     try:
-        if workspace.tree() != attempt["tree"]:  # a fresh worktree, not the one a killed run left
+        if lane not in ctx.live:
+            with ctx.workspace_lock:
+                ctx.live[lane] = Live(ctx.make_workspace(lane, attempt["tree"]))
+        live = ctx.live[lane]
+        if live.workspace.tree() != attempt["tree"]:  # not the worktree a killed run left with this attempt
             ctx.store(f"setup-{key}", None)
-            workspace.apply(attempt["diff"])
+            live.workspace.reset()
+            live.workspace.apply(attempt["diff"])
         if not ctx.recall(f"setup-{key}"):
-            phases["setup"] = clock(ctx.setup, workspace, seconds_left(state))
+            phases["setup"] = clock(ctx.setup, live.workspace, seconds_left(state))
             ctx.store(f"setup-{key}", True)
         live.deployed_at = time.time()
+        live.attempt = None
         started = time.perf_counter()
-        live.sandbox = ctx.provider.create(workspace, key)
+        if live.sandbox is None:
+            live.sandbox = ctx.provider.create(live.workspace, lane)
+        else:
+            live.sandbox.update(attempt["diff"])
         phases["startup"] = time.perf_counter() - started
+        live.attempt = key
     except BaseException:
-        ctx.release(key)
+        ctx.release(lane)
         raise
     return live
+
+
+def flow_summary(flows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The distinct calls a test run made through the sandbox's routing proxies, with how often each was made."""
+    counted: dict[tuple[str, str, str, int, str], int] = {}
+    for flow in flows:
+        key = (flow["service"], flow["method"], flow["path"].partition("?")[0], flow["status"], flow["route"])
+        counted[key] = counted.get(key, 0) + 1
+    return [{"service": service, "method": method, "path": path, "status": status, "route": route, "count": count}
+            for (service, method, path, status, route), count in sorted(counted.items())]
 
 
 def check_tests_ran(report: TestReport, test_format: str) -> None:
@@ -60,7 +79,7 @@ def check_tests_ran(report: TestReport, test_format: str) -> None:
 
 def failed_to_start(ctx: RunContext, attempt: dict[str, Any], error: GreenloopError,
                      phases: dict[str, float]) -> dict[str, Any]:
-    ctx.release(attempt["id"])
+    ctx.release(attempt["lane"])
     attempt.update(status="failed_to_start", outcome="failed_to_start", start_error=error.problem,
                    log_lines=error.problem.splitlines()[-30:])
     return {"attempts": {attempt["id"]: attempt}, "phases": phases,

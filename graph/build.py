@@ -7,7 +7,7 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 
 from greenloop.graph import routes
-from greenloop.graph.nodes import deploy, give_up, prepare, propose, publish, read_logs, test
+from greenloop.graph.nodes import deploy, give_up, judge, prepare, propose, publish, read_logs, test, trial
 from greenloop.graph.state import LoopState, RunContext
 
 
@@ -19,16 +19,20 @@ def build_graph(checkpointer: Any = None) -> Any:
     graph.add_node("test", test)
     graph.add_node("read_logs", read_logs)
     graph.add_node("patch", propose)
+    graph.add_node("trial", trial)
+    graph.add_node("judge", judge)
     graph.add_node("publish", publish)
     graph.add_node("give_up", give_up)
 
     graph.add_edge(START, "prepare")
     graph.add_conditional_edges("prepare", routes.after_prepare, ["generate", "give_up"])
-    graph.add_conditional_edges("generate", routes.after_propose, ["deploy", "give_up"])
-    graph.add_conditional_edges("patch", routes.after_propose, ["deploy", "give_up"])
+    graph.add_conditional_edges("generate", routes.after_propose, ["deploy", "trial", "give_up"])
+    graph.add_conditional_edges("patch", routes.after_propose, ["deploy", "trial", "give_up"])
     graph.add_conditional_edges("deploy", routes.after_deploy, ["test", "patch", "give_up"])
     graph.add_conditional_edges("test", routes.after_test, ["publish", "read_logs"])
     graph.add_conditional_edges("read_logs", routes.after_read_logs, ["patch", "give_up"])
+    graph.add_edge("trial", "judge")
+    graph.add_conditional_edges("judge", routes.after_judge, ["publish", "patch", "give_up"])
     graph.add_edge("publish", END)
     graph.add_edge("give_up", END)
     return graph.compile(checkpointer=checkpointer)

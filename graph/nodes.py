@@ -19,8 +19,8 @@ from greenloop.adapters.workspaces.diffs import touched_paths
 from greenloop.adapters.protocols import (ModelRequest, Proposal, Publication, Published, TestReport,
                                           Ticket)
 from greenloop.graph import verdict
-from greenloop.graph.attempts import (base_workspace, bring_up, check_tests_ran, clock, failed_to_start, messages,
-                                      refuse, report_summary, summary)
+from greenloop.graph.attempts import (base_workspace, bring_up, check_tests_ran, clock, failed_to_start,
+                                      flow_summary, messages, refuse, report_summary, summary)
 from greenloop.graph.budget import exhausted, seconds_left
 from greenloop.graph.logs import rank
 from greenloop.graph.state import Live, LoopState, RunContext
@@ -37,7 +37,8 @@ def timed(node: Node) -> Node:
     def wrapper(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         started = time.perf_counter()
         update = node(state, runtime)
-        record = {"node": get_config()["metadata"]["langgraph_node"],
+        graph_node = get_config()["metadata"]["langgraph_node"]
+        record = {"node": node.__name__ if graph_node == "trial" else graph_node,
                   "attempt": update.get("current", state.get("current")),
                   "seconds": round(time.perf_counter() - started, 4),
                   "note": update.pop("note", ""),
@@ -90,28 +91,40 @@ def prepare(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
 
 @timed
 def propose(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
-    """Ask the model for the next whole diff against base (`generate` and `patch` are this one function)."""
+    """Ask the model for the next whole diff against base (`generate` and `patch` are this one function); with
+    `[sandbox] width` above 1, for as many candidates as the step budget still allows, to be tested side by side."""
     ctx = runtime.context
-    step = state.get("steps", 0) + 1
-    request = ModelRequest(step=step, ticket=Ticket(**state["ticket"]), targets=state["targets"],
-                           repo=str(base_workspace(ctx).path), base_commit=state["base_commit"],
-                           protected_paths=ctx.config.test.protected_paths,
-                           attempts=[summary(a) for a in state.get("attempts", {}).values()])
-    request = ModelRequest.model_validate(redact(request.model_dump(mode="json")))  # no secret reaches a prompt
-    started = time.perf_counter()
-    proposal = ctx.remember(f"proposal-{step}", lambda: _ask(ctx, request), Proposal)
-    phases = {"model": time.perf_counter() - started}
-    if proposal is None:
-        return {"current": None, "stop_reason": f"the model ({ctx.model.name}) has no more proposals",
-                "phases": phases, "note": "no proposal"}
-    attempt_id = f"attempt-{step}"
+    steps = state.get("steps", 0)
+    room = max(1, min(ctx.config.sandbox.width, state["budget"]["max_steps"] - steps))  # steps are reserved here
     spent = dict(state.get("spent", {}))
-    spent["tokens"] = spent.get("tokens", 0) + proposal.usage.input_tokens + proposal.usage.output_tokens
-    spent["dollars"] = spent.get("dollars", 0.0) + proposal.usage.dollars
-    attempt = {"id": attempt_id, "step": step, "source": proposal.source, "rationale": proposal.rationale,
-               "diff": proposal.diff, "usage": proposal.usage.model_dump(), "status": "proposed"}
-    return {"steps": step, "current": attempt_id, "spent": spent, "attempts": {attempt_id: attempt},
-            "phases": phases, "note": f"{attempt_id}: {proposal.source or proposal.rationale}"}
+    attempts: dict[str, dict[str, Any]] = {}
+    phases = {"model": 0.0}
+    for lane in range(1, room + 1):
+        step = steps + lane
+        request = ModelRequest(step=step, ticket=Ticket(**state["ticket"]), targets=state["targets"],
+                               repo=str(base_workspace(ctx).path), base_commit=state["base_commit"],
+                               protected_paths=ctx.config.test.protected_paths,
+                               attempts=[summary(a) for a in [*state.get("attempts", {}).values(),
+                                                              *attempts.values()]])
+        request = ModelRequest.model_validate(redact(request.model_dump(mode="json")))  # no secret reaches a prompt
+        started = time.perf_counter()
+        proposal = ctx.remember(f"proposal-{step}", lambda request=request: _ask(ctx, request), Proposal)
+        phases["model"] += time.perf_counter() - started
+        if proposal is None:
+            break
+        attempt_id = f"attempt-{step}"
+        spent["tokens"] = spent.get("tokens", 0) + proposal.usage.input_tokens + proposal.usage.output_tokens
+        spent["dollars"] = spent.get("dollars", 0.0) + proposal.usage.dollars
+        attempts[attempt_id] = {"id": attempt_id, "step": step, "lane": f"lane-{lane}", "source": proposal.source,
+                                "rationale": proposal.rationale, "diff": proposal.diff,
+                                "usage": proposal.usage.model_dump(), "status": "proposed"}
+    if not attempts:
+        return {"current": None, "batch": [], "stop_reason": f"the model ({ctx.model.name}) has no more proposals",
+                "phases": phases, "note": "no proposal"}
+    batch = list(attempts)
+    note = "; ".join(f"{a['id']}: {a['source'] or a['rationale']}" for a in attempts.values())
+    return {"steps": steps + len(batch), "current": batch[0], "batch": batch, "spent": spent, "attempts": attempts,
+            "phases": phases, "note": note + (f" (side by side in {len(batch)} sandboxes)" if len(batch) > 1 else "")}
 
 
 def _ask(ctx: RunContext, request: ModelRequest) -> Proposal | None:
@@ -161,8 +174,12 @@ def deploy(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         live = bring_up(ctx, attempt, state, phases)
     except (SetupError, ServiceStartError) as error:  # the patch broke start-up: what the model must hear next
         return failed_to_start(ctx, attempt, error, phases)
-    attempt.update(status="deployed", endpoints=live.sandbox.endpoints(), deployed_at=live.deployed_at)
-    services = ", ".join(f"{name} {url}" for name, url in attempt["endpoints"].items()) or "no services"
+    attempt.update(status="deployed", endpoints=live.sandbox.endpoints(), deployed_at=live.deployed_at,
+                   sandbox=live.sandbox.id, forks=getattr(live.sandbox, "forks", None))
+    if attempt["forks"] is not None:  # a sandbox on the shared baseline
+        services = f"forks {', '.join(attempt['forks']) or 'none'} in {attempt['sandbox']}, the rest shared"
+    else:
+        services = ", ".join(f"{name} {url}" for name, url in attempt["endpoints"].items()) or "no services"
     return {"attempts": {attempt["id"]: attempt}, "phases": phases, "note": f"{attempt['id']} up: {services}"}
 
 
@@ -174,18 +191,21 @@ def test(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     phases: dict[str, float] = {}
 
     base = state["base"]["outcomes"]
-    key = attempt["id"]
+    key, lane = attempt["id"], attempt["lane"]
     reports = ctx.run_dir / "reports"
 
     def live() -> Live:
-        if key not in ctx.live:  # after a resume the sandbox is gone: the same tree again, freshly started
+        current = ctx.live.get(lane)
+        if current is None or current.attempt != key:  # after a resume: the same tree again, freshly started
             attempt["deployed_at"] = bring_up(ctx, attempt, state, phases).deployed_at
-        return ctx.live[key]
+        return ctx.live[lane]
 
     def first_run() -> dict[str, Any]:
+        started = time.time()
         report = ctx.runner.run(live().workspace, live().sandbox.env(), reports, key, seconds_left(state))
         phases["tests"] = report.duration
-        return {"report": report.model_dump(mode="json"), "drift": live().workspace.drift()}  # ran = published?
+        return {"report": report.model_dump(mode="json"), "drift": live().workspace.drift(),  # ran = published?
+                "flows": flow_summary(ctx.provider.flows(lane, started))}
 
     def rerun(suspects: list[str]) -> dict[str, str]:
         again = ctx.runner.run(live().workspace, live().sandbox.env(), reports, f"{key}-rerun", seconds_left(state),
@@ -203,13 +223,15 @@ def test(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         return failed_to_start(ctx, attempt, error, phases)
     after, flaky = verdict.settle_flakes(first, again)
     fixed = verdict.is_fixed(state["targets"], after, base) and not drift
+    if fixed:
+        ctx.won.set()
     if drift:
         attempt["refusal"] = (f"setup, services or tests changed tracked file(s) {', '.join(drift)}: "
                               "the tree that ran is not the tree that would be published")
     failing = sorted(t for t, outcome in after.items() if outcome in verdict.FAILED)
     attempt.update(status="tested", outcome="fixed" if fixed else "not_fixed", outcomes=after, failing=failing,
                    flaky=flaky, regressions=verdict.regressions(base, after), messages=messages(report, failing),
-                   report=report_summary(report))
+                   report=report_summary(report), flows=ran.get("flows", []), finished_at=time.time())
     still = [t for t in state["targets"] if after.get(t) != "passed"]
     note = ("all targets pass, no regressions" + (f" (flaky: {', '.join(flaky)})" if flaky else "")) if fixed else (
         f"{len(still)} target(s) still failing" + (f", {len(attempt['regressions'])} regression(s)"
@@ -222,11 +244,10 @@ def read_logs(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """The sandbox's log lines since deploy, ranked and cut to budget; then the attempt's resources go."""
     ctx = runtime.context
     attempt = dict(state["attempts"][state["current"]])
-    lines = ctx.provider.logs(attempt["id"], since=attempt["deployed_at"])  # from disk: also after a resume
-    prefix = f"{ctx.run_dir / 'worktrees' / attempt['id']}/"  # tracebacks name files by worktree path
+    lines = ctx.provider.logs(attempt["lane"], since=attempt["deployed_at"])  # from disk: also after a resume
+    prefix = f"{ctx.run_dir / 'worktrees' / attempt['lane']}/"  # tracebacks name files by worktree path
     lines = [line.model_copy(update={"text": line.text.replace(prefix, "")}) for line in lines]
     attempt["log_lines"] = rank(lines, ctx.config.logs.max_chars, ctx.config.logs.context_lines)
-    ctx.release(attempt["id"])
     attempts = [*[a for a in state["attempts"].values() if a["id"] != attempt["id"]], attempt]
     stuck = stuck_reason(attempts, state["targets"], ctx.config.budget.stuck_after)
     note = f"{attempt['id']}: {len(attempt['log_lines'])} of {len(lines)} log lines kept"
@@ -241,7 +262,6 @@ def publish(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
 
     ctx = runtime.context
     attempt = state["attempts"][state["current"]]
-    ctx.release(attempt["id"])
     ticket = Ticket(**state["ticket"])
     publication = Publication(repo=state["repo"], base_commit=state["base_commit"], tree=attempt["tree"],
                               branch=ctx.config.publish.branch_prefix + slug(ticket.title),
@@ -254,9 +274,44 @@ def publish(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
 @timed
 def give_up(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """End without a fix, saying why: not reproduced, budget spent, or the model out of ideas."""
-    if state.get("current"):
-        runtime.context.release(state["current"])
     reproduced = verdict.reproduced(state.get("targets", []), state.get("base", {}).get("outcomes", {}))
     reason = state.get("stuck") or state.get("stop_reason") or exhausted(state) or "stopped"
     result = "not_reproduced" if not reproduced else "stuck" if state.get("stuck") else "not_fixed"
     return {"verdict": result, "stop_reason": reason, "note": f"{result}: {reason}"}
+
+
+def trial(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """One candidate of a side-by-side batch, in its own lane's sandbox: the very deploy, test and read_logs the
+    one-at-a-time path runs. Once another candidate has passed, it stops before its next step."""
+    ctx = runtime.context
+    key = state["current"]
+    local: dict[str, Any] = dict(state)
+    timings: list[dict[str, Any]] = []
+    for step in (deploy, test, read_logs):
+        attempt = local["attempts"][key]
+        if ctx.won.is_set() and attempt.get("outcome") is None:
+            local["attempts"] = {**local["attempts"], key: {**attempt, "status": "skipped", "outcome": "skipped",
+                                                             "refusal": "another candidate of its batch passed first"}}
+            break
+        update = step(local, runtime)  # type: ignore[call-arg]
+        timings += update.get("timings", [])
+        local["attempts"] = {**local["attempts"], **update.get("attempts", {})}
+        attempt = local["attempts"][key]
+        if attempt["status"] not in ("deployed", "tested") or attempt.get("outcome") == "fixed":
+            break
+    return {"attempts": {key: local["attempts"][key]}, "timings": timings}  # only merging channels: trials run at once
+
+
+@timed
+def judge(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """After a batch: the first candidate to pass wins; else the loop goes on from the last, unless it is stuck."""
+    ctx = runtime.context
+    ctx.won.clear()
+    batch = [state["attempts"][key] for key in state["batch"]]
+    passed = sorted((a for a in batch if a.get("outcome") == "fixed"), key=lambda a: a["finished_at"])
+    stuck = None if passed else stuck_reason(list(state["attempts"].values()), state["targets"],
+                                              ctx.config.budget.stuck_after)
+    current = passed[0]["id"] if passed else batch[-1]["id"]
+    outcomes = ", ".join(f"{a['id']} {a.get('outcome', a['status'])}" for a in batch)
+    return {"current": current, "stuck": stuck,
+            "note": (f"{current} wins" if passed else "no candidate passed") + f" ({outcomes})"}

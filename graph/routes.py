@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from langgraph.types import Send
+
 from greenloop.graph.budget import exhausted, out_of_time
 from greenloop.graph.state import LoopState
 
@@ -12,8 +14,12 @@ def after_prepare(state: LoopState) -> Literal["generate", "give_up"]:
     return "give_up" if state.get("stop_reason") or exhausted(state) else "generate"
 
 
-def after_propose(state: LoopState) -> Literal["deploy", "give_up"]:
-    return "give_up" if state.get("current") is None or out_of_time(state) else "deploy"
+def after_propose(state: LoopState) -> Literal["deploy", "give_up"] | list[Send]:
+    """One candidate goes down the deploy → test → read_logs path; several fan out, one `trial` each."""
+    if state.get("current") is None or out_of_time(state):
+        return "give_up"
+    batch = state.get("batch") or [state["current"]]
+    return [Send("trial", {**state, "current": key}) for key in batch] if len(batch) > 1 else "deploy"
 
 
 def after_deploy(state: LoopState) -> Literal["test", "patch", "give_up"]:
@@ -28,6 +34,10 @@ def after_test(state: LoopState) -> Literal["publish", "read_logs"]:
 
 def after_read_logs(state: LoopState) -> Literal["patch", "give_up"]:
     return "give_up" if state.get("stuck") or exhausted(state) else "patch"
+
+
+def after_judge(state: LoopState) -> Literal["publish", "patch", "give_up"]:
+    return "publish" if state["attempts"][state["current"]].get("outcome") == "fixed" else after_read_logs(state)
 
 
 def reentry(state: LoopState) -> Literal["prepare", "deploy", "patch", "read_logs"]:

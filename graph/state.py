@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import operator
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,9 @@ class LoopState(TypedDict, total=False):
     targets: list[str]
     attempts: Annotated[dict[str, dict[str, Any]], merge]
     current: str | None
+    """The attempt the loop goes on from: the one just proposed, or the winner of a batch."""
+    batch: list[str]
+    """The attempts proposed together in the last generate/patch: tested side by side when more than one."""
     steps: int
     spent: dict[str, float]
     timings: Annotated[list[dict[str, Any]], operator.add]
@@ -48,11 +52,13 @@ class LoopState(TypedDict, total=False):
 
 @dataclass
 class Live:
-    """One attempt's running resources."""
+    """One lane's running resources: a workspace and its sandbox, updated in place for each attempt on the lane."""
 
     workspace: Workspace
     sandbox: Sandbox | None = None
     deployed_at: float = 0.0
+    attempt: str | None = None
+    """The attempt the workspace and sandbox hold now."""
 
 
 @dataclass
@@ -72,6 +78,13 @@ class RunContext:
     setup: Callable[[Workspace, float], None]
     """Runs the `[setup]` step in a workspace, for at most the given seconds."""
     live: dict[str, Live] = field(default_factory=dict)
+    """By lane (`base`, `lane-1`, …)."""
+    kept: set[str] = field(default_factory=set)
+    """Lanes handed over with `--keep`: their workspace outlives the run."""
+    won: threading.Event = field(default_factory=threading.Event)
+    """Set once a candidate of a fan-out passes: the others stop before their next step."""
+    workspace_lock: threading.Lock = field(default_factory=threading.Lock)
+    """`git worktree add` for parallel lanes, one at a time."""
 
     def remember(self, key: str, compute: Callable[[], Any], kind: type[BaseModel] | None = None) -> Any:
         """`compute()` once per run: its result is kept in the run folder, and a re-run (after a kill) reads it
@@ -97,9 +110,11 @@ class RunContext:
     def _memo(self, key: str) -> Path:
         return self.run_dir / "memo" / f"{key}.json"
 
-    def release(self, key: str) -> None:
-        """Tear down one attempt's sandbox and workspace; safe to call twice."""
-        live = self.live.pop(key, None)
+    def release(self, lane: str) -> None:
+        """Tear down one lane's sandbox and workspace; safe to call twice. A kept lane stays."""
+        if lane in self.kept:
+            return
+        live = self.live.pop(lane, None)
         if live is None:
             return
         try:

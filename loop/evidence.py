@@ -22,7 +22,8 @@ def build_evidence(state: dict[str, Any], *, model: str, error: str | None = Non
     base = state.get("base", {})
     before = base.get("outcomes", {})
     attempts = list(state.get("attempts", {}).values())
-    final = attempts[-1] if attempts else {}
+    # the attempt the loop ended on: the winner of a side-by-side batch, not whichever was proposed last
+    final = state["attempts"].get(state.get("current") or "") or (attempts[-1] if attempts else {})
     after = final.get("outcomes", {})
     targets = state.get("targets", [])
     timings = state.get("timings", [])
@@ -45,9 +46,11 @@ def build_evidence(state: dict[str, Any], *, model: str, error: str | None = Non
         "tests": {"at_base": before, "after": after, "failing_at_base": base.get("failing", []),
                   "regressions": final.get("regressions", []), "flaky": final.get("flaky", [])},
         "attempts": [_attempt(a) for a in attempts],
+        "final_attempt": final.get("id"),
         "decisive_log_lines": decisive(next((a["log_lines"] for a in reversed(attempts) if a.get("log_lines")), [])),
         "tested_tree": final.get("tree") if verdict == "fixed" else None,
         "published": state.get("published"),
+        "kept_sandbox": state.get("kept_sandbox"),
         "budget": {"caps": state.get("budget", {}), "steps": state.get("steps", 0),
                    "tokens": state.get("spent", {}).get("tokens", 0),
                    "dollars": round(state.get("spent", {}).get("dollars", 0.0), 6),
@@ -59,8 +62,8 @@ def build_evidence(state: dict[str, Any], *, model: str, error: str | None = Non
 
 def _attempt(attempt: dict[str, Any]) -> dict[str, Any]:
     keys = ("id", "step", "source", "rationale", "status", "outcome", "refusal", "start_error", "diffstat", "tree",
-            "endpoints",
-            "failing", "flaky", "regressions", "messages", "log_lines", "usage")
+            "lane", "sandbox", "forks", "endpoints", "deployed_at", "finished_at",
+            "failing", "flaky", "regressions", "messages", "log_lines", "flows", "usage")
     record = {k: attempt[k] for k in keys if k in attempt}
     record["diff"] = attempt.get("diff", "")[:DIFF_CHARS]
     return record
@@ -92,6 +95,8 @@ def render_markdown(evidence: dict[str, Any]) -> str:
                    f"`{evidence['tested_tree']}` (base `{evidence['base_commit'][:12]}`).")
     if evidence.get("stop_reason"):
         out.append(f"Stopped: {evidence['stop_reason']}.")
+    if evidence.get("kept_sandbox"):
+        out += ["", *_kept_markdown(evidence["kept_sandbox"])]
     out += ["", "### Targets", "", "| test | at base | after |", "|---|---|---|"]
     out += [f"| `{t['id']}` | {t['before'] or '—'} | {t['after'] or '—'} |" for t in evidence["targets"]]
     if not evidence["targets"]:
@@ -124,6 +129,26 @@ def render_markdown(evidence: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def _kept_markdown(kept: dict[str, Any]) -> list[str]:
+    """`run --keep`: the final attempt's sandbox, still running, and how to use and delete it."""
+    expires = kept.get("expires_at")
+    until = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(expires)) if expires else "`sandbox down`"
+    commands = kept.get("commands", {})
+    out = ["### Kept sandbox", "",
+           f"The sandbox of {kept.get('attempt') or 'the final attempt'} is still running, until {until}: "
+           f"`{kept['id']}`, forks {', '.join(kept.get('forks') or {}) or 'none'}. Requests with the header "
+           f"`baggage: {kept['baggage']}` reach its forks through the routing proxies; its endpoints need no header:",
+           "", "| service | endpoint | routing proxy |", "|---|---|---|"]
+    out += [f"| {name} | {url} | {kept.get('proxies', {}).get(name, '')} |"
+            for name, url in (kept.get("endpoints") or {}).items()]
+    out += ["", "```sh"]
+    for label, key in (("reproduce", "curl"), ("the tests against it", "test"), ("its logs", "logs"),
+                       ("delete it", "down")):
+        if commands.get(key):
+            out += [f"# {label}", commands[key]]
+    return out + ["```"]
+
+
 def _attempt_markdown(attempt: dict[str, Any]) -> list[str]:
     stat = ", ".join(f"{p} +{a} -{d}" for p, a, d in attempt.get("diffstat", []))
     title = f"{attempt['id']} ({attempt.get('source') or 'model'}): {attempt.get('outcome', attempt['status'])}"
@@ -141,6 +166,11 @@ def _attempt_markdown(attempt: dict[str, Any]) -> list[str]:
         body += ["", f"`{test_id}`:", "```", message.strip()[:800], "```"]
     if attempt.get("log_lines"):
         body += ["", "Log lines:", "```", *attempt["log_lines"][:30], "```"]
+    if attempt.get("flows"):
+        body += ["", "Flows the tests exercised (through the routing proxies):", "",
+                 "| service | request | status | route | calls |", "|---|---|---|---|---|"]
+        body += [f"| {f['service']} | `{f['method']} {f['path']}` | {f['status']} | {f['route']} | {f['count']} |"
+                 for f in attempt["flows"][:40]]
     body += ["", "```diff", attempt.get("diff", "").rstrip(), "```", "", "</details>", ""]
     return body
 
@@ -149,7 +179,7 @@ def commit_message(state: dict[str, Any]) -> str:
     """The result commit's message: what was fixed and the evidence that it is right."""
     evidence = build_evidence(state, model="")
     title = evidence["ticket"]["title"]
-    final = evidence["attempts"][-1]
+    final = next(a for a in evidence["attempts"] if a["id"] == evidence["final_attempt"])
     subject = f"fix: {title}"
     if len(subject) > 72:
         subject = subject[:71].rsplit(" ", 1)[0] + "…"

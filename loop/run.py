@@ -49,7 +49,8 @@ class RunResult:
         return {"verdict": self.verdict, "run_id": self.run_id, "run_dir": str(self.run_dir),
                 "branch": published.get("branch"), "commit": published.get("commit"),
                 "steps": self.evidence["budget"]["steps"], "targets": self.evidence["targets"],
-                "stop_reason": self.evidence["stop_reason"], "evidence": str(self.run_dir / "evidence.json")}
+                "stop_reason": self.evidence["stop_reason"], "evidence": str(self.run_dir / "evidence.json"),
+                "kept_sandbox": self.evidence.get("kept_sandbox")}
 
 
 def run(options: RunOptions, progress: Progress = lambda record: None) -> RunResult:
@@ -58,6 +59,9 @@ def run(options: RunOptions, progress: Progress = lambda record: None) -> RunRes
     from greenloop.loop.redact import redact
 
     checked = check(options)
+    if options.keep and checked.config.sandbox.isolation != "fork":
+        raise UsageError("--keep is not supported with isolation = \"copy\": a full copy's services die with its run",
+                         "drop --keep, or set isolation = \"fork\" in [sandbox] of greenloop.toml")
     _reap_dead_runs(checked.repo, progress)
     run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
     run_dir = checked.repo / RUNS_DIR / run_id
@@ -71,7 +75,7 @@ def run(options: RunOptions, progress: Progress = lambda record: None) -> RunRes
         (run_dir / "given.diff").write_text(checked.given[0], encoding="utf-8")
     (run_dir / "run.json").write_text(json.dumps({
         "repo": str(checked.repo), "base_commit": checked.base_commit, "model": checked.model_spec,
-        "given_source": checked.given[1] if checked.given else None,
+        "given_source": checked.given[1] if checked.given else None, "keep": options.keep,
         "config": checked.config.model_dump(mode="json")}, indent=2))
     manifest = Manifest(run_dir)
     manifest.claim()
@@ -150,10 +154,12 @@ def _resumable(run_dir: Path, max_steps: int | None, max_minutes: float | None) 
 
 
 def gc(repo: Path) -> dict[str, list[str]]:
-    """Reap every dead run of `repo` now: run id → what was removed."""
+    """Reap every dead run of `repo` now, then every sandbox and baseline nobody wants any more: run id (or
+    `sandbox <key>`, `baseline <commit>`) → what was removed."""
     from greenloop.adapters.manifest import reap_dead_runs
+    from greenloop.adapters.sandboxes.shared import reap_stale
 
-    return reap_dead_runs(repo.resolve())
+    return {**reap_dead_runs(repo.resolve()), **reap_stale(repo.resolve())}
 
 
 def _drive(run_dir: Path, config: Config, state: dict[str, Any] | None, manifest: Any,
@@ -172,6 +178,7 @@ def _drive(run_dir: Path, config: Config, state: dict[str, Any] | None, manifest
     model = _model(meta, run_dir)
     context = _context(config, Path(meta["repo"]), run_dir, model, meta["base_commit"], manifest)
     error: GreenloopError | None = None
+    kept: dict[str, Any] | None = None
     if state is not None:
         state["started_at"] = time.time()  # the wall-time budget starts with the loop, not with imports
     with SqliteSaver.from_conn_string(str(run_dir / "checkpoint.sqlite")) as saver:
@@ -182,6 +189,11 @@ def _drive(run_dir: Path, config: Config, state: dict[str, Any] | None, manifest
                 for update in chunk.values():
                     for record in (update or {}).get("timings", []):
                         progress(record)
+            if meta.get("keep"):  # `run --keep`: the final attempt's sandbox outlives the run
+                from greenloop.loop.sandboxes import keep_final
+
+                kept = keep_final(context, graph.get_state(thread).values, meta["keep"], manifest,
+                                  lambda note: progress({"node": "keep", "seconds": 0.0, "note": note}))
         except GreenloopError as failure:
             error = failure
         except KeyboardInterrupt:
@@ -196,6 +208,8 @@ def _drive(run_dir: Path, config: Config, state: dict[str, Any] | None, manifest
                 sweep_worktrees(manifest)  # worktrees a killed process made that this one did not reuse
                 manifest.finish()
         final = graph.get_state(thread).values or state or {}
+    if kept and error is None:
+        final = {**final, "kept_sandbox": kept}
     evidence = build_evidence(final, model=model.name, error=str(error) if error else None)
     write_evidence(evidence, run_dir)
     return RunResult(verdict=evidence["verdict"], run_id=run_id, run_dir=run_dir, evidence=evidence, error=error)
@@ -217,9 +231,10 @@ def _reap_dead_runs(repo: Path, progress: Progress) -> None:
         _report_reaped(run_id, removed, progress)
 
 
-def _report_reaped(run_id: str, removed: list[str], progress: Progress) -> None:
+def _report_reaped(owner: str, removed: list[str], progress: Progress) -> None:
     if removed:
-        progress({"node": "reap", "seconds": 0.0, "note": f"run {run_id} had died: removed {', '.join(removed)}"})
+        what = owner if owner.startswith(("sandbox ", "baseline ")) else f"run {owner}"
+        progress({"node": "reap", "seconds": 0.0, "note": f"{what} was left behind: removed {', '.join(removed)}"})
 
 
 @contextmanager
@@ -246,14 +261,22 @@ def _context(config: Config, repo: Path, run_dir: Path, model: Any, base_commit:
     from greenloop.graph.state import RunContext
 
     env = child_env(config.env.allow)
+
+    def setup(workspace: Any, seconds: float) -> None:
+        run_setup(config.setup, workspace, run_dir / "setup" / f"{workspace.path.name}.log", env, seconds, manifest)
+
+    if config.sandbox.isolation == "fork":
+        from greenloop.adapters.sandboxes.shared import ForkProvider
+
+        provider: Any = ForkProvider(config, repo, run_dir.name, run_dir, env, setup,
+                                     lambda path, owner: GitWorkspace.create(repo, base_commit, path, owner))
+    else:
+        provider = LocalSandboxProvider(config.services, run_dir, base_env=env, manifest=manifest)
     return RunContext(
-        config=config, repo=repo, run_dir=run_dir, model=model,
-        provider=LocalSandboxProvider(config.services, run_dir, base_env=env, manifest=manifest),
+        config=config, repo=repo, run_dir=run_dir, model=model, provider=provider,
         runner=CommandTestRunner(config.test, base_env=env, manifest=manifest),
         publisher=LocalPublisher(),
         make_workspace=lambda name, tree: GitWorkspace.create(repo, base_commit, run_dir / "worktrees" / name,
                                                               manifest, tree),
-        setup=lambda workspace, seconds: run_setup(config.setup, workspace,
-                                                   run_dir / "setup" / f"{workspace.path.name}.log", env, seconds,
-                                                   manifest),
+        setup=setup,
     )

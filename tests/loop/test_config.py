@@ -84,7 +84,7 @@ command = "d"
     ('[[services]]\nname = "a"\n', "services[0].command: required key is missing"),
     ('[services]\nname = "a"\n', "services"),
     ('[budget]\nmax_steps = 0\n', "budget.max_steps"),
-    ('[sandbox]\nisolation = "fork"\n', "sandbox.isolation"),
+    ('[sandbox]\nisolation = "vm"\n', "sandbox.isolation"),
     ('[logz]\n', "logz: unknown key; did you mean 'logs'?"),
 ])
 def test_invalid_configs_name_the_key(tmp_path, text, expected):

@@ -69,3 +69,15 @@ def test_a_long_title_makes_a_short_subject_cut_at_a_word():
                                                               "Kingsgate Cross"}}
     subject = commit_message(state).splitlines()[0]
     assert subject == "fix: Fare quotes fail for any trip that starts or ends at Kingsgate…"
+
+
+def test_the_winner_of_a_side_by_side_batch_is_the_final_attempt_even_when_proposed_earlier():
+    loser = {"id": "attempt-3", "step": 3, "diff": "--- a/z\n", "status": "skipped", "outcome": "skipped",
+             "refusal": "another candidate of its batch passed first"}
+    state = {**STATE, "current": "attempt-2", "attempts": {**STATE["attempts"], "attempt-3": loser}}
+
+    evidence = build_evidence(state, model="m")
+
+    assert evidence["final_attempt"] == "attempt-2" and evidence["tested_tree"] == "t" * 40
+    assert [t["after"] for t in evidence["targets"]] == ["passed"]
+    assert "attempt attempt-2 of 3" in commit_message(state)

@@ -49,7 +49,7 @@ def test_services_setup_and_tests_never_see_secrets(tmp_path):
 
     assert result.code == 0, result.stderr
     run_dir = Path(result.json["run_dir"])
-    service_log = (run_dir / "sandboxes" / "attempt-1" / "echo.log").read_text()
+    service_log = (run_dir / "sandboxes" / "lane-1" / "echo.log").read_text()
     what_children_saw = {"service": service_log, "setup": (seen / "setup.txt").read_text(),
                          "tests": (seen / "tests.txt").read_text()}
     for child, text in what_children_saw.items():

@@ -1,0 +1,45 @@
+"""Candidate patches tested side by side (`[sandbox] width`), each in its own sandbox on one shared baseline."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from support import assert_nothing_left, commit_all, run_cli
+
+
+def widen(repo: Path, width: int) -> None:
+    config = repo / "greenloop.toml"
+    config.write_text(config.read_text() + f"\n[sandbox]\nwidth = {width}\n")
+    commit_all(repo, "test candidates side by side")
+
+
+def test_a_4_wide_fan_out_with_2_steps_left_runs_exactly_2_and_the_green_one_wins(example, tmp_path):
+    repo, ticket, patches = example("stations")
+    widen(repo, 4)
+    candidates = tmp_path / "candidates"
+    candidates.mkdir()
+    shutil.copy(patches / "01-retry-stations-lookups.diff", candidates / "01.diff")
+    shutil.copy(patches / "02-price-boundary-stations.diff", candidates / "02.diff")
+    (candidates / "03.diff").write_text("never asked for\n")
+    (candidates / "04.diff").write_text("never asked for\n")
+
+    result = run_cli("run", repo, "--ticket", ticket, "--model", f"scripted:{candidates}", "--max-steps", "2",
+                     "--json")
+
+    assert result.code == 0, result.stderr
+    run_dir = Path(result.json["run_dir"])
+    evidence = json.loads((run_dir / "evidence.json").read_text())
+    assert result.json["verdict"] == "fixed" and result.json["steps"] == 2
+    calls = [json.loads(line)["step"] for line in (run_dir / "requests" / "calls.jsonl").read_text().splitlines()]
+    assert calls == [1, 2]  # the budget was reserved before asking: never a third proposal
+    first, second = evidence["attempts"]
+    assert (first["outcome"], second["outcome"]) == ("not_fixed", "fixed")
+    assert first["sandbox"] != second["sandbox"]  # two sandboxes, two routing keys ...
+    assert first["forks"] == ["trips"] and second["forks"] == ["stations"]  # ... each forking only what it touched
+    # side by side: the second was deployed before the first's tests were done
+    assert second["deployed_at"] < first["finished_at"]
+    assert any("side by side in 2 sandboxes" in line for line in result.stderr.splitlines())
+    assert "attempt-2 wins" in result.stderr
+    assert_nothing_left(repo)
