@@ -50,6 +50,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--target", action="append", default=[], metavar="TEST",
                      help="a test that must pass (pytest node id); repeatable; default: the tests the ticket names, "
                           "else every test failing at base")
+    run.add_argument("--keep", nargs="?", const=KEEP_DEFAULT, metavar="TTL",
+                     help=f"leave the final attempt's sandbox running after the run, for TTL ({DURATIONS}; default "
+                          f"{KEEP_DEFAULT}) or until `greenloop sandbox down`; the evidence says how to reach it "
+                          "(needs isolation = \"fork\")")
 
     demo = commands.add_parser(
         "demo", help="run a bundled example end to end in a throwaway repository",
@@ -82,7 +86,72 @@ def _parser() -> argparse.ArgumentParser:
     gc.add_argument("--json", action="store_true", help="print {run id: [what was removed]} as JSON")
 
     commands.add_parser("graph", help="print the loop's state machine as a Mermaid diagram")
+    _sandbox_parsers(commands)
     return parser
+
+
+def _sandbox_parsers(commands: Any) -> None:
+    """`greenloop baseline …` and `greenloop sandbox …`: the shared baseline of HEAD, and sandboxes of a patch on it
+    that outlive the command (the operations the MCP server exposes)."""
+    baseline = commands.add_parser(
+        "baseline", help="start or stop the shared baseline of a repository's HEAD",
+        description="The baseline runs every service at HEAD once, each behind a routing proxy; sandboxes fork only "
+                    "the services their patch touches and share the rest.",
+        epilog=SANDBOX_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    actions = baseline.add_subparsers(dest="action", metavar="ACTION")
+    up = actions.add_parser("up", help="start (or find) the baseline of HEAD; it stays up until `baseline down`")
+    up.add_argument("repo", nargs="?", type=Path, default=Path("."), metavar="REPO", help="the repository (default: .)")
+    up.add_argument("--json", action="store_true", help="print commit, folder and endpoints as JSON")
+    down = actions.add_parser("down", help="stop every baseline of the repository and the sandboxes on them")
+    down.add_argument("repo", nargs="?", type=Path, default=Path("."), metavar="REPO", help="the repository (default: .)")
+    down.add_argument("--json", action="store_true", help="print what was removed as JSON")
+
+    sandbox = commands.add_parser(
+        "sandbox", help="sandboxes of a patch on the shared baseline: up, list, logs, down",
+        description="A sandbox runs HEAD + a patch: forks of the services the patch touches, on the shared baseline "
+                    "(started when needed). Reach it through its endpoints (no header needed), or send its "
+                    "`baggage` header through the baseline's routing proxies. It stays up until `sandbox down` or "
+                    "its TTL.",
+        epilog=SANDBOX_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    actions = sandbox.add_subparsers(dest="action", metavar="ACTION")
+    up = actions.add_parser("up", help="start a sandbox of HEAD + a patch")
+    up.add_argument("repo", nargs="?", type=Path, default=Path("."), metavar="REPO", help="the repository (default: .)")
+    up.add_argument("--patch", type=Path, required=True, metavar="FILE", help="the change: a diff against HEAD")
+    up.add_argument("--with", dest="group", action="append", default=[], metavar="SANDBOX_ID",
+                    help="also apply that sandbox's change (repeatable): test changes that must work together")
+    up.add_argument("--ttl", metavar="TTL", help=f"take it down after TTL ({DURATIONS}); default: never")
+    up.add_argument("--json", action="store_true", help="print the sandbox (id, baggage, endpoints, …) as JSON")
+    down = actions.add_parser("down", help="take a sandbox down: its forks, ingress, resources and worktree")
+    down.add_argument("id", metavar="ID", help="the sandbox's id (`greenloop sandbox list`)")
+    _repo_option(down)
+    down.add_argument("--quiet", action="store_true", help="print nothing when it worked")
+    down.add_argument("--json", action="store_true", help="print what was removed as JSON")
+    listing = actions.add_parser("list", help="the repository's sandboxes: id, status, forks, expiry, changes")
+    _repo_option(listing)
+    listing.add_argument("--json", action="store_true", help="print the sandboxes' records as JSON")
+    logs = actions.add_parser("logs", help="a sandbox's log lines: its forks, and the baseline's hops of its requests")
+    logs.add_argument("id", metavar="ID", help="the sandbox's id")
+    _repo_option(logs)
+    logs.add_argument("--service", metavar="S", help="only service S's lines")
+    logs.add_argument("--since", metavar="T", help="only lines since T: a duration back from now (10m) or an ISO time")
+    logs.add_argument("--follow", "-f", action="store_true", help="keep printing new lines until Ctrl-C")
+
+
+def _repo_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--repo", type=Path, default=Path("."), help="the repository (default: the current folder)")
+
+
+KEEP_DEFAULT = "1h"
+DURATIONS = "90s, 30m, 2h, 1d"
+SANDBOX_EXAMPLES = """examples:
+  greenloop baseline up ~/src/shop
+  greenloop sandbox up ~/src/shop --patch fix.diff --ttl 2h
+  greenloop sandbox up ~/src/shop --patch client.diff --with sb-1126140501-ab12   # two changes together
+  greenloop sandbox list --repo ~/src/shop
+  greenloop sandbox logs sb-1126140501-ab12 --repo ~/src/shop --service pricing --since 10m --follow
+  greenloop sandbox down sb-1126140501-ab12 --repo ~/src/shop
+  greenloop baseline down ~/src/shop
+"""
 
 
 def _common_run_options(parser: argparse.ArgumentParser) -> None:
@@ -105,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "gc":
         return _gc(args)
+    if args.command in ("baseline", "sandbox"):
+        return _sandbox_command(args)
     signal.signal(signal.SIGTERM, _interrupt)
     from greenloop.loop.errors import GreenloopError
 
@@ -147,9 +218,14 @@ def _interrupt(signum: int, frame: Any) -> None:
 def _run(args: argparse.Namespace) -> Any:
     from greenloop.loop.run import RunOptions, run
 
+    keep = None
+    if args.keep is not None:
+        from greenloop.loop.sandboxes import parse_duration
+
+        keep = parse_duration(args.keep, "--keep")
     options = RunOptions(repo=args.repo, ticket_file=args.ticket, ticket_text=args.ticket_text, model=args.model,
                          patch=args.patch, branch=args.branch, targets=args.target, max_steps=args.max_steps,
-                         max_minutes=args.max_minutes)
+                         max_minutes=args.max_minutes, keep=keep)
     if not (args.ticket or args.ticket_text or args.patch or args.branch):
         from greenloop.loop.errors import UsageError
 
@@ -184,6 +260,106 @@ def _gc(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sandbox_command(args: argparse.Namespace) -> int:
+    """`greenloop baseline …` / `greenloop sandbox …`: one handler each in loop/sandboxes.py terms."""
+    if args.action is None:  # that command's help, as a usage error
+        try:
+            _parser().parse_args([args.command, "--help"])
+        except SystemExit:
+            return 2
+    signal.signal(signal.SIGTERM, _interrupt)
+    from greenloop.loop.errors import GreenloopError
+
+    handler = {("baseline", "up"): _baseline_up, ("baseline", "down"): _baseline_down,
+               ("sandbox", "up"): _sandbox_up, ("sandbox", "down"): _sandbox_down,
+               ("sandbox", "list"): _sandbox_list, ("sandbox", "logs"): _sandbox_logs}[(args.command, args.action)]
+    as_json = getattr(args, "json", False)
+    try:
+        return handler(args)
+    except GreenloopError as error:
+        print(f"greenloop: error: {error}", file=sys.stderr)
+        if as_json:
+            print(json.dumps({"error": error.problem, "fix": error.fix, "exit_code": error.exit_code}, indent=2))
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("greenloop: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug, or an outside failure nothing expected
+        unexpected = _unexpected(error)
+        print(f"greenloop: error: {unexpected}", file=sys.stderr)
+        return unexpected.exit_code
+
+
+def _baseline_up(args: argparse.Namespace) -> int:
+    from greenloop.loop import sandboxes
+
+    print(f"greenloop: bringing up the baseline of {args.repo} at HEAD …", file=sys.stderr, flush=True)
+    baseline = sandboxes.baseline_up(args.repo)
+    print(json.dumps(baseline, indent=2) if args.json else sandboxes.render_baseline(baseline))
+    return 0
+
+
+def _baseline_down(args: argparse.Namespace) -> int:
+    from greenloop.loop.sandboxes import baseline_down
+
+    removed = baseline_down(args.repo)
+    if args.json:
+        print(json.dumps(removed, indent=2))
+    elif not removed:
+        print(f"nothing to stop: no baseline or sandbox of {args.repo.resolve()}")
+    for owner, items in removed.items() if not args.json else ():
+        print(f"stopped {owner}" + (f": {len(items)} process(es)/worktree(s) removed" if items else ""))
+    return 0
+
+
+def _sandbox_up(args: argparse.Namespace) -> int:
+    from greenloop.loop import sandboxes
+
+    ttl = sandboxes.parse_duration(args.ttl) if args.ttl is not None else None
+    also = f" with {', '.join(args.group)}" if args.group else ""
+    print(f"greenloop: bringing up a sandbox of HEAD + {args.patch}{also} …", file=sys.stderr, flush=True)
+    sandbox = sandboxes.sandbox_up(args.repo, args.patch, args.group, ttl)
+    print(json.dumps(sandbox, indent=2) if args.json else sandboxes.render_sandbox(sandbox))
+    return 0
+
+
+def _sandbox_down(args: argparse.Namespace) -> int:
+    from greenloop.loop.sandboxes import sandbox_down
+
+    removed = sandbox_down(args.repo, args.id)
+    if args.json:
+        print(json.dumps({"id": args.id, "removed": removed}, indent=2))
+    elif not args.quiet:
+        print(f"sandbox {args.id} is down" + "".join(f"\n  removed {item}" for item in removed))
+    return 0
+
+
+def _sandbox_list(args: argparse.Namespace) -> int:
+    from greenloop.loop import sandboxes
+
+    records = sandboxes.sandbox_list(args.repo)
+    print(json.dumps(records, indent=2) if args.json else sandboxes.render_table(records))
+    return 0
+
+
+def _sandbox_logs(args: argparse.Namespace) -> int:
+    from greenloop.loop import sandboxes
+
+    since = sandboxes.parse_since(args.since) if args.since else None
+    if not args.follow:
+        for line in sandboxes.sandbox_logs(args.repo, args.id, args.service, since):
+            print(sandboxes.render_line(line))
+        return 0
+    sandboxes.sandbox_logs(args.repo, args.id, args.service, since)  # an unknown id fails now, not silently
+    try:
+        for line in sandboxes.follow_logs(args.repo, args.id, args.service, since):
+            print(sandboxes.render_line(line), flush=True)
+    except KeyboardInterrupt:
+        return 0  # Ctrl-C is how --follow ends
+    print(f"greenloop: sandbox {args.id} was taken down", file=sys.stderr)
+    return 0
+
+
 def _run_demo(args: argparse.Namespace) -> Any:
     from greenloop.loop.demo import materialize
     from greenloop.loop.run import RunOptions, run
@@ -211,6 +387,9 @@ def _print_summary(result: Any) -> None:
         print(f"  branch: {branch}   (git -C {evidence['repo']} show --stat {branch})")
     elif evidence.get("stop_reason"):
         print(f"  stopped: {evidence['stop_reason']}")
+    kept = evidence.get("kept_sandbox")
+    if kept:
+        print(f"  sandbox kept: {kept['id']} (baggage: {kept['baggage']})   delete it: {kept['commands']['down']}")
     print(f"  evidence: {result.run_dir / 'evidence.md'}")
 
 

@@ -25,6 +25,8 @@ class RunOptions:
     targets: list[str] = field(default_factory=list)
     max_steps: int | None = None
     max_minutes: float | None = None
+    keep: float | None = None
+    """`--keep`: seconds the final attempt's sandbox stays up after the run (0: until `greenloop sandbox down`)."""
 
 
 @dataclass
@@ -45,7 +47,7 @@ def check(options: RunOptions) -> Checked:
     """Repo, config, programs, the change or ticket, the model, a clean tree: in that order, each with its fix."""
     from greenloop.adapters.registry import load_model
     from greenloop.adapters.workspaces.changes import patch_from_branch, patch_from_file, title_for
-    from greenloop.adapters.workspaces.git import dirty_files, open_repo
+    from greenloop.adapters.workspaces.git import open_repo
     from greenloop.loop.tickets import FileTicketSource, TextTicketSource
 
     repo_path = _repo_dir(options.repo)
@@ -67,9 +69,30 @@ def check(options: RunOptions) -> Checked:
     if not spec and given is None:
         raise UsageError("no model given", "pass --model scripted:DIR, or set [model] name in greenloop.toml")
     model_spec = load_model(spec, Path.cwd()).name if spec else None
-    # greenloop.toml and the ticket are read from the working tree, so their uncommitted edits are used, not lost;
-    # pyproject.toml is also the project's own build and test config, so it must be committed like the code.
-    read_from_tree = {_relative(Path(options.ticket_file or ""), repo_path)}
+    _check_clean(repo, repo_path, config_path, Path(options.ticket_file or ""))
+    return Checked(repo=repo_path, base_commit=repo.head.commit.hexsha, config=config, ticket=ticket,
+                   model_spec=model_spec, given=given)
+
+
+def check_repo(path: Path) -> tuple[Path, str, Config]:
+    """Repo, config, programs and a clean tree, as `check` checks them, for commands that start the services of
+    HEAD without a ticket (`greenloop baseline up`): (the repository's top level, HEAD's commit, the config)."""
+    from greenloop.adapters.workspaces.git import open_repo
+
+    repo_path = _repo_dir(path)
+    repo = open_repo(repo_path)
+    config, config_path = load_config(repo_path)
+    _check_programs(config, repo_path)
+    _check_clean(repo, repo_path, config_path)
+    return repo_path, repo.head.commit.hexsha, config
+
+
+def _check_clean(repo: Any, repo_path: Path, config_path: Path, ticket_file: Path = Path("")) -> None:
+    """greenloop.toml and the ticket are read from the working tree, so their uncommitted edits are used, not lost;
+    pyproject.toml is also the project's own build and test config, so it must be committed like the code."""
+    from greenloop.adapters.workspaces.git import dirty_files
+
+    read_from_tree = {_relative(ticket_file, repo_path)}
     if config_path.name == CONFIG_FILE:
         read_from_tree.add(_relative(config_path, repo_path))
     dirty = dirty_files(repo, ignore=read_from_tree)
@@ -79,8 +102,6 @@ def check(options: RunOptions) -> Checked:
             + (" …" if len(dirty) > 8 else ""),
             f"greenloop tests the last commit ({repo.head.commit.hexsha[:12]}), so these would be ignored: "
             "commit or stash them, then run again")
-    return Checked(repo=repo_path, base_commit=repo.head.commit.hexsha, config=config, ticket=ticket,
-                   model_spec=model_spec, given=given)
 
 
 def with_caps(config: Config, max_steps: int | None, max_minutes: float | None) -> Config:

@@ -72,10 +72,15 @@ def processes_under(path: Path) -> list[str]:
 
 
 def assert_nothing_left(repo: Path, head_before: str | None = None) -> None:
-    """No worktree but the main one, no process running inside the repo, the user's tree untouched."""
+    """No worktree but the main one, no process running inside the repo, no baseline or sandbox recorded as there,
+    the user's tree untouched."""
     worktrees = [line for line in git(repo, "worktree", "list", "--porcelain").splitlines() if line.startswith("worktree ")]
     assert worktrees == [f"worktree {repo}"], worktrees
     assert processes_under(repo) == []
+    state = repo / ".greenloop"
+    records = sorted(str(path.relative_to(state)) for pattern in ("baselines/*/baseline.json", "sandboxes/*/sandbox.json")
+                     for path in state.glob(pattern))
+    assert records == [], records
     assert git(repo, "status", "--porcelain") == ""
     if head_before:
         assert git(repo, "rev-parse", "HEAD").strip() == head_before
