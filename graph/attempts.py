@@ -15,10 +15,12 @@ from greenloop.loop.errors import ConfigError, GreenloopError
 
 
 def base_workspace(ctx: RunContext) -> Workspace:
-    """The base checkout the model reads and diffs are checked against; made again after a resume."""
-    if "base" not in ctx.live:
-        ctx.live["base"] = Live(ctx.make_workspace("base", ctx.recall("tree-base")))
-        ctx.remember("tree-base", ctx.live["base"].workspace.tree)
+    """The base checkout the model reads and diffs are checked against; made again after a resume (by whichever
+    candidate of a side-by-side batch gets there first)."""
+    with ctx.workspace_lock:
+        if "base" not in ctx.live:
+            ctx.live["base"] = Live(ctx.make_workspace("base", ctx.recall("tree-base")))
+            ctx.remember("tree-base", ctx.live["base"].workspace.tree)
     return ctx.live["base"].workspace
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,3 +86,26 @@ def assert_nothing_left(repo: Path, head_before: str | None = None) -> None:
     assert git(repo, "status", "--porcelain") == ""
     if head_before:
         assert git(repo, "rev-parse", "HEAD").strip() == head_before
+
+
+def start_run(repo: Path, ticket: Path, patches: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "greenloop.loop.cli", "run", str(repo), "--ticket", str(ticket),
+                             "--model", f"scripted:{patches}"], stderr=subprocess.PIPE, text=True, env=cli_env())
+
+
+def kill_after(process: subprocess.Popen[str], node: str, occurrence: int = 1, delay: float = 0.0) -> list[str]:
+    """SIGKILL the run once its `occurrence`-th progress line for `node` is out (its checkpoint is written)."""
+    seen: list[str] = []
+    for line in process.stderr:
+        seen.append(line)
+        if sum(1 for s in seen if s.strip().startswith(node + " ")) == occurrence:
+            break
+    time.sleep(delay)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    return seen
+
+
+def only_run_id(repo: Path) -> str:
+    (run_dir,) = (repo / ".greenloop" / "runs").iterdir()
+    return run_dir.name

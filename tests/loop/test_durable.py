@@ -4,38 +4,11 @@ a later run or `gc` reaps a killed run's processes."""
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from support import assert_nothing_left, cli_env, git, processes_under, run_cli
-
-
-def start_run(repo: Path, ticket: Path, patches: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "greenloop.loop.cli", "run", str(repo), "--ticket", str(ticket),
-                             "--model", f"scripted:{patches}"], stderr=subprocess.PIPE, text=True, env=cli_env())
-
-
-def kill_after(process: subprocess.Popen[str], node: str, occurrence: int = 1, delay: float = 0.0) -> list[str]:
-    """SIGKILL the run once its `occurrence`-th progress line for `node` is out (its checkpoint is written)."""
-    seen: list[str] = []
-    for line in process.stderr:
-        seen.append(line)
-        if sum(1 for s in seen if s.strip().startswith(node + " ")) == occurrence:
-            break
-    time.sleep(delay)
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
-    return seen
-
-
-def only_run_id(repo: Path) -> str:
-    (run_dir,) = (repo / ".greenloop" / "runs").iterdir()
-    return run_dir.name
+from support import assert_nothing_left, git, kill_after, only_run_id, processes_under, run_cli, start_run
 
 
 @pytest.mark.parametrize("node, occurrence, delay", [

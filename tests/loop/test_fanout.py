@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from support import assert_nothing_left, commit_all, run_cli
+from support import assert_nothing_left, commit_all, kill_after, only_run_id, run_cli, start_run
 
 
 def widen(repo: Path, width: int) -> None:
@@ -42,4 +42,18 @@ def test_a_4_wide_fan_out_with_2_steps_left_runs_exactly_2_and_the_green_one_win
     assert second["deployed_at"] < first["finished_at"]
     assert any("side by side in 2 sandboxes" in line for line in result.stderr.splitlines())
     assert "attempt-2 wins" in result.stderr
+    assert_nothing_left(repo)
+
+
+def test_a_run_killed_in_the_middle_of_a_batch_resumes_both_candidates(example):
+    repo, ticket, patches = example("stations")
+    widen(repo, 2)
+    kill_after(start_run(repo, ticket, patches), "generate", 1, 0.5)  # both candidates on their way up
+
+    result = run_cli("resume", only_run_id(repo), "--repo", repo, "--json")
+
+    assert result.code == 0, result.stderr
+    assert result.json["verdict"] == "fixed" and result.json["steps"] == 2
+    calls = (repo / ".greenloop" / "runs" / only_run_id(repo) / "requests" / "calls.jsonl").read_text()
+    assert [json.loads(line)["step"] for line in calls.splitlines()] == [1, 2]  # no proposal paid twice
     assert_nothing_left(repo)
