@@ -89,6 +89,9 @@ class ServiceConfig(_Section):
     """Services that must be healthy before this one starts."""
     start_timeout: float = 30
     """Seconds to become healthy before the run fails with the service's last log lines."""
+    stateful: bool = False
+    """The service keeps state that tests change (in memory, or on disk without a `[[resources]]` entry): it is
+    forked in every sandbox, so no sandbox sees another's writes, and the shared baseline's state never drifts."""
     probe: str | None = None
     """A GET path whose handling calls the services in `depends_on`: a sandbox is ready only once a keyed request
     to it reaches every fork behind this service, which proves each hop forwards the routing key."""

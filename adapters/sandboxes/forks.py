@@ -26,12 +26,12 @@ from greenloop.adapters.protocols import LogLine, Workspace
 from greenloop.adapters.sandboxes import registry, resources
 from greenloop.adapters.sandboxes.baggage import baggage_member
 from greenloop.adapters.sandboxes.baseline import HEALTH_PATH, Baseline, shell
-from greenloop.adapters.sandboxes.group import ServiceGroup
+from greenloop.adapters.sandboxes.group import PORT_TRIES, ServiceGroup
 from greenloop.adapters.sandboxes.health import wait_until_ready
 from greenloop.adapters.sandboxes.local import bring_to
 from greenloop.adapters.sandboxes.logfile import read_log
 from greenloop.adapters.sandboxes.readiness import check_propagation, check_routing
-from greenloop.adapters.sandboxes.services import free_ports
+from greenloop.adapters.sandboxes.services import free_ports, listener_group
 from greenloop.loop.config import Config, HealthCheck, ServiceConfig, start_order
 from greenloop.loop.errors import ServiceStartError
 
@@ -40,8 +40,8 @@ INGRESS_START_TIMEOUT = 15.0
 
 def forked_services(config: Config, changed: list[str]) -> set[str]:
     """The services a change needs forks of: those owning a changed path (a service without `paths` owns every
-    path, to be safe), and those using a per-sandbox resource."""
-    forked = set(resources.always_forked(config.resources))
+    path, to be safe), those using a per-sandbox resource, and stateful ones."""
+    forked = set(resources.always_forked(config.resources)) | {s.name for s in config.services if s.stateful}
     for service in config.services:
         if not service.paths:
             if changed:
@@ -71,8 +71,9 @@ class ForkSandbox:
         self._forks: dict[str, int] = {}
         self._outputs: dict[str, dict[str, str]] = {}
         self._ingress: Any = None
-        self._ingress_ports = dict(zip((s.name for s in self._services), free_ports(len(self._services)),
-                                       strict=True))
+        self._ingress_ports: dict[str, int] = {}  # chosen right before the ingress binds them
+        self._tree = ""
+        """The workspace's tree the running forks were started from."""
         self._record: dict[str, Any] = {}
         self._on_destroy = on_destroy
 
@@ -132,10 +133,9 @@ class ForkSandbox:
     def update(self, diff: str) -> None:
         """The next attempt in the same sandbox, under the same key: forks whose files changed restart, forks no
         longer needed stop, new ones start, the rest keep running."""
-        before = self.workspace.tree()
         bring_to(self.workspace, diff)
-        changed = self.workspace.changed_since(before)
-        restart = {s.name for s in self._services if s.name in self._forks and _owns(s, changed)}
+        changed = self.workspace.changed_since(self._tree)  # since the forks started: the caller may have applied
+        restart = {s.name for s in self._services if s.name in self._forks and _owns(s, changed)}  # it already
         try:
             self._refork(self._wanted(), restart)
             self._check()
@@ -180,30 +180,42 @@ class ForkSandbox:
         proxies = {s.url_env: self.baseline.proxy_url(s.name) for s in self._services if s.url_env}
         for service in self._services:
             if service.name in wanted and service.name not in self._forks:
-                port = free_ports(1)[0]
                 env = {**proxies, **service.env, **resources.outputs_for(service.name, self._config.resources,
                                                                           self._outputs)}
-                self._group.start(service, port, env)
+                port = self._group.start(service, free_ports(1)[0], env)
                 self._forks[service.name] = port
                 self.baseline.route(service.name, self.id, f"http://127.0.0.1:{port}")
+        self._tree = self.workspace.tree()
         self._record["forks"] = {name: f"http://127.0.0.1:{port}" for name, port in sorted(self._forks.items())}
         self._save()
 
     def _start_ingress(self) -> None:
+        """The ingress, on ports picked right before it binds them; on other ports when another process took one
+        first (it then exits, address in use)."""
         from greenloop.adapters.sandboxes.proxy import ingress_command
 
-        listeners = {name: (port, self.baseline.proxy_url(name)) for name, port in self._ingress_ports.items()}
-        if not listeners:
+        if not self._services:
             return
-        argv = ingress_command(self.id, listeners, self.folder / "ingress.log")
-        with (self.folder / "ingress.out").open("ab") as output:
-            self._ingress = spawn(shell(argv), self.folder, self._base_env, output,
-                                  self._manifest, f"{self.id}/ingress")
-        port = next(iter(self._ingress_ports.values()))
-        problem = wait_until_ready(HealthCheck(http=HEALTH_PATH), port, self._base_env, self.folder,
-                                   self._ingress.poll, INGRESS_START_TIMEOUT)
-        if problem:
-            raise ServiceStartError(f"the ingress of sandbox {self.id!r} {problem}; see {self.folder / 'ingress.out'}")
+        problem = ""
+        for _ in range(PORT_TRIES):
+            self._ingress_ports = dict(zip((s.name for s in self._services), free_ports(len(self._services)),
+                                           strict=True))
+            listeners = {name: (port, self.baseline.proxy_url(name)) for name, port in self._ingress_ports.items()}
+            output = self.folder / "ingress.out"
+            with output.open("wb") as sink:
+                self._ingress = spawn(shell(ingress_command(self.id, listeners, self.folder / "ingress.log")),
+                                      self.folder, self._base_env, sink, self._manifest, f"{self.id}/ingress")
+            port = next(iter(self._ingress_ports.values()))
+            problem = wait_until_ready(HealthCheck(http=HEALTH_PATH), port, self._base_env, self.folder,
+                                       self._ingress.poll, INGRESS_START_TIMEOUT) or ""
+            if not problem and all(listener_group(p) == self._ingress.pid for p in self._ingress_ports.values()):
+                self._record["endpoints"] = self.endpoints()
+                return
+            stop_group(self._ingress)
+            self._ingress = None
+            problem = problem or "found one of its ports taken by another process"
+            problem += "".join(f"\n    {line}" for line in output.read_text(errors="replace").splitlines()[-5:])
+        raise ServiceStartError(f"the ingress of sandbox {self.id!r} {problem}")
 
     def _check(self) -> None:
         forks = [s for s in self._services if s.name in self._forks]

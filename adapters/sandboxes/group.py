@@ -14,11 +14,18 @@ from pathlib import Path
 from greenloop.adapters.manifest import Manifest
 from greenloop.adapters.sandboxes.health import wait_until_ready
 from greenloop.adapters.sandboxes.logfile import read_log
-from greenloop.adapters.sandboxes.services import ServiceProcess
+from greenloop.adapters.sandboxes.services import ServiceProcess, free_ports, listener_group
 from greenloop.loop.config import ServiceConfig
 from greenloop.loop.errors import ServiceStartError
 
 TAIL_LINES = 20
+PORT_TRIES = 3
+"""Ports tried per service start: a port chosen free can be taken by another process before the service binds it."""
+
+
+class PortTaken(ServiceStartError):
+    """The service's port was taken by another process before the service listened on it: try another port."""
+
 """Log lines of a failed service quoted in its ServiceStartError."""
 
 
@@ -42,9 +49,21 @@ class ServiceGroup:
     def running(self) -> list[str]:
         return list(self._running)
 
-    def start(self, service: ServiceConfig, port: int, env: Mapping[str, str]) -> None:
-        """Start `service` on `port` with `env` over the base environment, and wait until it is ready; raises
-        `ServiceStartError` (with that service stopped, so its log is complete) when it is not."""
+    def start(self, service: ServiceConfig, port: int, env: Mapping[str, str]) -> int:
+        """Start `service` on `port` with `env` over the base environment and wait until it is ready: the port it
+        listens on — another free one when some other process took `port` first. Raises `ServiceStartError` (with
+        that service stopped, so its log is complete) when it does not become ready."""
+        for attempt in range(1, PORT_TRIES + 1):
+            try:
+                self._start_on(service, port, env)
+                return port
+            except PortTaken:
+                if attempt == PORT_TRIES:
+                    raise
+                port = free_ports(1)[0]
+        raise AssertionError("unreachable")
+
+    def _start_on(self, service: ServiceConfig, port: int, env: Mapping[str, str]) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         cwd = self.workspace / service.cwd if service.cwd else self.workspace
         full_env = {**self.base_env, "PYTHONUNBUFFERED": "1", service.port_env: str(port), **env}
@@ -59,6 +78,11 @@ class ServiceGroup:
                 raise self._start_error(service, f"could not be started from {cwd}: {error.strerror}") from None
             self._running[service.name] = process
         problem = wait_until_ready(service.health, port, full_env, cwd, process.exit_code, service.start_timeout)
+        holder = listener_group(port)
+        if holder is not None and holder != process.pgid:  # its answers were somebody else's
+            self.stop(service.name)
+            raise PortTaken(f"service {service.name!r} in {self.owner} could not have port {port}: another process "
+                            f"(group {holder}) took it first")
         if problem is not None:
             self.stop(service.name)
             raise self._start_error(service, problem)

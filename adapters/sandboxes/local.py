@@ -93,8 +93,9 @@ class LocalSandbox:
         if self._manifest:
             self._manifest.sandbox(self.id, self._ports, Path(self._workspace.path))
         try:
-            for service in self._services:
-                self._group.start(service, self._ports[service.name], {**self.env(), **service.env})
+            for service in self._services:  # (a port taken meanwhile is replaced before dependents learn it)
+                self._ports[service.name] = self._group.start(service, self._ports[service.name],
+                                                              {**self.env(), **service.env})
         except BaseException:
             self.destroy()
             raise

@@ -4,6 +4,7 @@ line by line to its log (`pump.py`) and lets it outlive the greenloop command th
 from __future__ import annotations
 
 import contextlib
+import os
 import shlex
 import socket
 import subprocess
@@ -15,6 +16,27 @@ from greenloop.adapters.manifest import Manifest
 from greenloop.adapters.processes import spawn, stop_group
 
 PUMP = "greenloop.adapters.sandboxes.pump"
+
+
+def listener_group(port: int) -> int | None:
+    """The process group of whoever listens on TCP `port` now (Linux /proc), or None when nobody does.
+
+    A port is chosen free and only bound later by the service, so another process can take it meanwhile; its
+    answers must never pass for the service's own."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and int(fields[1].rpartition(":")[2], 16) == port:  # 0A: LISTEN
+                    inodes.add(f"socket:[{fields[9]}]")
+    if not inodes:
+        return None
+    for proc in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            if any(os.readlink(fd) in inodes for fd in (proc / "fd").iterdir()):
+                return os.getpgid(int(proc.name))
+    return None
 
 
 def free_ports(count: int) -> list[int]:

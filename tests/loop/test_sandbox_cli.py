@@ -281,10 +281,10 @@ def test_run_keep_hands_the_final_sandbox_over(example):
     head = git(repo, "rev-parse", "HEAD").strip()
     result = run_cli("run", repo, "--ticket", ticket, "--patch", patches / "02-pricing-discounts-in-money-precision.diff",
                      "--keep", "10m", "--json")
-    assert result.code in (0, 1), result.stderr
+    assert result.code == 0 and result.json["verdict"] == "fixed", result.stderr
     kept = result.json["kept_sandbox"]
     assert kept and kept["id"] == f"{result.json['run_id']}-lane-1" and kept["own_worktree"]
-    assert sorted(kept["forks"]) == ["checkout", "pricing"]
+    assert sorted(kept["forks"]) == ["catalog", "checkout", "pricing"]  # the patch, a resource, a stateful one
     assert listed(repo) == [kept["id"]]
     assert "kept sandbox" in result.stderr
 

@@ -102,7 +102,10 @@ def test_update_keeps_the_key_and_restarts_only_the_changed_fork(chain):
     sandbox = run.provider.create(workspace, "lane-1")
     key, ingress = sandbox.id, sandbox.endpoints()["front"]
 
-    sandbox.update((patches / "middle-v3.diff").read_text())
+    three = (patches / "middle-v3.diff").read_text()
+    workspace.reset()  # as the loop does: the next diff applied (and setup run) before the sandbox is updated
+    workspace.apply(three)
+    sandbox.update(three)
     assert sandbox.id == key and versions(ingress)["middle"] == "middle-3"
 
     sandbox.update((patches / "back-format.diff").read_text())  # middle's files are back to base: its fork goes
@@ -124,8 +127,8 @@ def test_a_sandboxes_orders_never_reach_the_baselines_store(example):
     repo, _, patches = example("shop")
     run = Run(repo)
     try:
-        sandbox = run.provider.create(run.workspace("lane-1"), "lane-1")  # no change: only the resource forks
-        assert sandbox.forks == ["checkout"]
+        sandbox = run.provider.create(run.workspace("lane-1"), "lane-1")  # no change: only stateful services fork
+        assert sandbox.forks == ["catalog", "checkout"]  # catalog keeps stock in memory; checkout uses orders-db
         order = json.dumps({"email": "a@example.com", "items": [{"sku": "FILTER-100", "qty": 1}]}).encode()
         headers = {"Content-Type": "application/json", "Authorization": "Bearer sk-live-abcdef123456"}
         status, _, placed = get(sandbox.endpoints()["checkout"] + "/orders", headers, order)

@@ -367,3 +367,35 @@ def test_close_stops_every_sandbox_and_sandboxes_run_side_by_side(tmp_path, scri
             os.killpg(pgid, 0)
     two.destroy()
 
+
+
+def test_a_port_another_process_took_first_is_never_mistaken_for_the_service(scripts, workspace, tmp_path):
+    import http.server
+    import threading
+
+    from greenloop.adapters.sandboxes.group import ServiceGroup
+
+    class Impostor(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"impostor")
+
+        def log_message(self, *args):
+            pass
+
+    impostor = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Impostor)
+    threading.Thread(target=impostor.serve_forever, daemon=True).start()
+    taken = impostor.server_address[1]
+    service = ServiceConfig(name="a", command=f"{shlex.quote(sys.executable)} {scripts / 'http_service.py'}",
+                            health="/healthz", env={"SERVICE_NAME": "a"})
+    group = ServiceGroup("sandbox 't'", workspace.path, tmp_path / "logs", dict(os.environ))
+    try:
+        port = group.start(service, taken, service.env)  # the impostor answers /healthz on `taken` at once
+        assert port != taken
+        with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
+                f"http://127.0.0.1:{port}/hello", timeout=5) as answer:
+            assert answer.read() == b"hello from a"
+    finally:
+        group.close()
+        impostor.shutdown()
