@@ -1,7 +1,8 @@
 """Latency the routing proxy adds: p50 and p99 of sequential GETs to a tiny upstream, directly and through the proxy.
 
-Four paths — direct; through the proxy without a key (baseline); with a key (fork route); with a key and traffic
-capture on — measured in one run and interleaved request by request, the order rotating, so the drift of a shared
+Five paths — direct; through the proxy without a key (baseline); with a key (fork route); with a key and traffic
+capture on; and the way a sandbox's tests go, through its ingress (which adds the key) and the capturing proxy —
+measured in one run and interleaved request by request, the order rotating, so the drift of a shared
 machine hits every path alike. The upstream and the proxies are separate processes on loopback; each path has one
 keep-alive client connection, as a service's HTTP client would. Both routes lead to the same upstream, so the
 difference between paths is the proxy's own work.
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 from greenloop.adapters.sandboxes.baggage import baggage_member, write_routes
+from greenloop.adapters.sandboxes.proxy import ingress_command
 from greenloop.adapters.sandboxes.services import free_ports
 
 UPSTREAM = """
@@ -99,7 +101,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=2000, help="measured GETs per path (after a warm-up)")
     args = parser.parse_args()
-    upstream_port, plain_port, capture_port = free_ports(3)
+    upstream_port, plain_port, capture_port, ingress_port = free_ports(4)
     upstream = f"http://127.0.0.1:{upstream_port}"
     processes = []
     with tempfile.TemporaryDirectory(prefix="greenloop-bench-") as scratch:
@@ -112,11 +114,15 @@ def main() -> None:
                     sys.executable, "-m", "greenloop.adapters.sandboxes.proxy", "--service", "bench", "--port",
                     str(port), "--baseline", upstream, "--routes", str(routes), "--log", f"{scratch}/{port}.log",
                     *extra]))
-            for port, process in zip((upstream_port, plain_port, capture_port), processes, strict=True):
+            # a sandbox's tests go through its ingress (which adds the key) and then the routing proxy (capture on)
+            processes.append(subprocess.Popen(ingress_command(
+                KEY, {"bench": (ingress_port, f"http://127.0.0.1:{capture_port}")}, Path(scratch) / "ingress.log")))
+            for port, process in zip((upstream_port, plain_port, capture_port, ingress_port), processes, strict=True):
                 wait_ready(port, process)
             keyed = {"baggage": baggage_member(KEY)}
             paths = {"direct": (upstream_port, {}), "proxy, no key → baseline": (plain_port, {}),
-                     "proxy, keyed → fork": (plain_port, keyed), "proxy, keyed → fork, capture on": (capture_port, keyed)}
+                     "proxy, keyed → fork": (plain_port, keyed), "proxy, keyed → fork, capture on": (capture_port, keyed),
+                     "ingress → proxy → fork, capture on": (ingress_port, {})}
             samples = measure(paths, args.requests)
         finally:
             for process in processes:
