@@ -177,7 +177,8 @@ def deploy(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     attempt.update(status="deployed", endpoints=live.sandbox.endpoints(), deployed_at=live.deployed_at,
                    sandbox=live.sandbox.id, forks=getattr(live.sandbox, "forks", None))
     if attempt["forks"] is not None:  # a sandbox on the shared baseline
-        services = f"forks {', '.join(attempt['forks']) or 'none'} in {attempt['sandbox']}, the rest shared"
+        shared = "every service forked" if set(attempt["forks"]) >= set(attempt["endpoints"]) else "the rest shared"
+        services = f"forks {', '.join(attempt['forks']) or 'none'} in {attempt['sandbox']}, {shared}"
     else:
         services = ", ".join(f"{name} {url}" for name, url in attempt["endpoints"].items()) or "no services"
     return {"attempts": {attempt["id"]: attempt}, "phases": phases, "note": f"{attempt['id']} up: {services}"}
