@@ -149,7 +149,12 @@ def sweep_worktrees(manifest: Manifest) -> list[str]:
 
     removed = []
     entries = manifest.entries()
-    handed_over = {e["path"] for e in entries if e["kind"] == "handed_over"}  # `run --keep`: a sandbox's now
+    handed_over: set[str] = set()  # `run --keep`: a sandbox's now, unless a resumed run took it back
+    for entry in entries:
+        if entry["kind"] == "handed_over":
+            handed_over.add(entry["path"])
+        elif entry["kind"] == "reclaimed":
+            handed_over.discard(entry["path"])
     for entry in entries:
         if entry["kind"] == "worktree" and entry["path"] not in handed_over and _worktree_left(
                 Path(entry["repo"]), Path(entry["path"])):

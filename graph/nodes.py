@@ -101,6 +101,8 @@ def propose(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     phases = {"model": 0.0}
     for lane in range(1, room + 1):
         step = steps + lane
+        if lane > 1 and exhausted({**state, "steps": step - 1, "spent": spent}):  # tokens, dollars, time: the
+            break  # first candidate was checked by the route here; each further one is checked before it is asked
         request = ModelRequest(step=step, ticket=Ticket(**state["ticket"]), targets=state["targets"],
                                repo=str(base_workspace(ctx).path), base_commit=state["base_commit"],
                                protected_paths=ctx.config.test.protected_paths,
@@ -152,7 +154,7 @@ def deploy(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         numstat = base.numstat(attempt["diff"])
     except PatchError as error:
         return refuse(attempt, "does_not_apply", error.problem)
-    earlier = [a for a in state.get("attempts", {}).values() if a["id"] != attempt["id"]]
+    earlier = [a for a in state.get("attempts", {}).values() if a["step"] < attempt["step"]]  # not its batch-mates
     twin = duplicate_of(attempt["diff"], earlier)
     if twin:
         return refuse(attempt, "duplicate", f"the same change as {twin}, which was already tried")
@@ -242,7 +244,7 @@ def test(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
 
 @timed
 def read_logs(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
-    """The sandbox's log lines since deploy, ranked and cut to budget; then the attempt's resources go."""
+    """The sandbox's log lines since deploy, ranked and cut to budget; the lane's sandbox stays for the next."""
     ctx = runtime.context
     attempt = dict(state["attempts"][state["current"]])
     lines = ctx.provider.logs(attempt["lane"], since=attempt["deployed_at"])  # from disk: also after a resume

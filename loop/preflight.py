@@ -26,7 +26,7 @@ class RunOptions:
     max_steps: int | None = None
     max_minutes: float | None = None
     keep: float | None = None
-    """`--keep`: seconds the final attempt's sandbox stays up after the run (0: until `greenloop sandbox down`)."""
+    """`--keep`: seconds the final attempt's sandbox stays up after the run (then its watchdog takes it down)."""
 
 
 @dataclass
@@ -50,7 +50,7 @@ def check(options: RunOptions) -> Checked:
     from greenloop.adapters.workspaces.git import open_repo
     from greenloop.loop.tickets import FileTicketSource, TextTicketSource
 
-    repo_path = _repo_dir(options.repo)
+    repo_path = repo_dir(options.repo)
     repo = open_repo(repo_path)
     config, config_path = load_config(repo_path)
     config = with_caps(config, options.max_steps, options.max_minutes)
@@ -79,7 +79,7 @@ def check_repo(path: Path) -> tuple[Path, str, Config]:
     HEAD without a ticket (`greenloop baseline up`): (the repository's top level, HEAD's commit, the config)."""
     from greenloop.adapters.workspaces.git import open_repo
 
-    repo_path = _repo_dir(path)
+    repo_path = repo_dir(path)
     repo = open_repo(repo_path)
     config, config_path = load_config(repo_path)
     _check_programs(config, repo_path)
@@ -111,7 +111,7 @@ def with_caps(config: Config, max_steps: int | None, max_minutes: float | None) 
     return config.model_copy(update={"budget": config.budget.model_copy(update=caps)})
 
 
-def _repo_dir(path: Path) -> Path:
+def repo_dir(path: Path) -> Path:
     if not path.is_dir():
         raise UsageError(f"repository folder not found: {path}", "pass the path of a git repository as REPO")
     return path.resolve()

@@ -269,7 +269,7 @@ def _context(config: Config, repo: Path, run_dir: Path, model: Any, base_commit:
         from greenloop.adapters.sandboxes.shared import ForkProvider
 
         provider: Any = ForkProvider(config, repo, run_dir.name, run_dir, env, setup,
-                                     lambda path, owner: GitWorkspace.create(repo, base_commit, path, owner))
+                                     lambda path, owner: GitWorkspace.create(repo, base_commit, path, owner), manifest)
     else:
         provider = LocalSandboxProvider(config.services, run_dir, base_env=env, manifest=manifest)
     return RunContext(

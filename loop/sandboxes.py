@@ -82,9 +82,9 @@ def repo_root(path: Path) -> Path:
     """The top level of the git repository at or above `path` (for `--repo`, which defaults to the current folder)."""
     from git import InvalidGitRepositoryError, NoSuchPathError, Repo
 
-    from greenloop.loop.preflight import _repo_dir
+    from greenloop.loop.preflight import repo_dir
 
-    folder = _repo_dir(path)
+    folder = repo_dir(path)
     try:
         return Path(Repo(folder, search_parent_directories=True).working_tree_dir or folder).resolve()
     except (InvalidGitRepositoryError, NoSuchPathError):

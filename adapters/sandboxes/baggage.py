@@ -23,6 +23,10 @@ from pathlib import Path
 from urllib.parse import unquote
 
 ROUTING_KEY = "greenloop-routing-key"
+ROUTE_HEADER = "x-greenloop-route"
+"""On every answer of a routing proxy: `fork:<key>` or `baseline`, the route the request took (readiness checks it)."""
+HEALTH_PATH = "/__greenloop/health"
+"""Answered by every routing proxy and ingress itself, without touching an upstream."""
 KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,127}")
 """Keys need no percent-encoding and are safe as file names (captures are `<key>.jsonl`) and in log lines."""
 

@@ -17,25 +17,25 @@ import shlex
 import shutil
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from greenloop.adapters.manifest import Manifest, reap
-from greenloop.adapters.processes import spawn
+from greenloop.adapters.manifest import alive as manifest_alive
+from greenloop.adapters.processes import spawn, stop_group
 from greenloop.adapters.protocols import LogLine, Workspace
 from greenloop.adapters.sandboxes import registry
-from greenloop.adapters.sandboxes.baggage import write_routes
-from greenloop.adapters.sandboxes.group import ServiceGroup
+from greenloop.adapters.sandboxes.baggage import HEALTH_PATH, write_routes
+from greenloop.adapters.sandboxes.group import PORT_TRIES, ServiceGroup
 from greenloop.adapters.sandboxes.health import wait_until_ready
 from greenloop.adapters.sandboxes.logfile import read_log
-from greenloop.adapters.sandboxes.services import free_ports
+from greenloop.adapters.sandboxes.services import free_ports, listener_group
 from greenloop.loop.config import HealthCheck, ServiceConfig, start_order
-from greenloop.loop.errors import ServiceStartError
+from greenloop.loop.errors import InfraError, ServiceStartError
 
 PROXY_START_TIMEOUT = 15.0
-HEALTH_PATH = "/__greenloop/health"
-"""Answered by every routing proxy itself (see proxy.py)."""
 
 Setup = Callable[[Workspace, float], None]
 WINDOW_SLACK = 0.05
@@ -103,25 +103,39 @@ class Baseline:
         return sorted(hops + served, key=lambda line: line.time)
 
     def alive(self) -> bool:
-        """Every proxy answers its health check (a status flag alone proves nothing after a crash)."""
-        import urllib.request
-
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        try:
-            for name in self.services:
-                with opener.open(self.proxy_url(name) + HEALTH_PATH, timeout=2) as answer:
-                    if answer.status != 200:
-                        return False
-        except OSError:
-            return False
-        return True
+        """Every service still runs (its recorded process, checked by pid and start time) and every proxy answers
+        its health check: a status flag alone proves nothing after a crash. A proxy slow to answer under load is
+        asked twice before it counts as dead."""
+        latest = {e["label"]: e for e in registry.manifest(self.folder).entries() if e["kind"] == "process"}
+        for name in self.services:
+            entry = latest.get(f"baseline {self.name}/{name}")
+            if entry is None or not manifest_alive(entry["pid"], entry["start"]):
+                return False
+        return all(_answers(self.proxy_url(name) + HEALTH_PATH) for name in self.services)
 
     def hold(self, holder: str) -> int:
         """Keep the baseline up while the returned descriptor is open (the kernel lets go when we die)."""
         descriptor = registry.try_lock(self.folder / "holders" / f"{holder}.lock")
         if descriptor is None:
-            raise RuntimeError(f"{holder} already holds baseline {self.name}")
+            raise InfraError(f"baseline {self.name} is already held by {holder}",
+                             "a greenloop process with this id is running: wait for it to end")
         return descriptor
+
+    def release(self, descriptor: int, holder: str) -> None:
+        """Let go of a hold; its lock file goes too, so a long-lived baseline's folder does not fill up."""
+        (self.folder / "holders" / f"{holder}.lock").unlink(missing_ok=True)
+        os.close(descriptor)
+
+
+def _answers(url: str, tries: int = 2) -> bool:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    for _ in range(tries):
+        try:
+            with opener.open(url, timeout=5) as answer:
+                return answer.status == 200
+        except OSError:
+            continue
+    return False
 
 
 def folder_for(repo: Path, commit: str) -> Path:
@@ -129,19 +143,20 @@ def folder_for(repo: Path, commit: str) -> Path:
 
 
 def acquire(repo: Path, commit: str, services: list[ServiceConfig], setup: Setup, env: Mapping[str, str],
-            holder: str, *, explicit: bool = False, capture: bool = True,
+            holder: str, *, explicit: bool = False, capture: bool = True, setup_timeout: float = 600,
             make_workspace: Callable[[Path, Manifest], Workspace]) -> tuple[Baseline, int]:
-    """The baseline of `commit`, started unless a live one is there, and held for `holder` (close the returned
-    descriptor to let go). One greenloop at a time starts or stops a given baseline."""
+    """The baseline of `commit`, started unless a live one is there, and held for `holder` (`Baseline.release`
+    lets go). One greenloop at a time starts or stops a given baseline; another waits as long as a start can take."""
     folder = folder_for(repo, commit)
     registry.ensure_ignored(repo)
-    with registry.exclusive(folder.parent / f"{folder.name}.lock"):
+    longest_start = setup_timeout + sum(s.start_timeout for s in services) + len(services) * PROXY_START_TIMEOUT
+    with registry.exclusive(folder.parent / f"{folder.name}.lock", longest_start + 60):
         record = registry.read_record(folder / "baseline.json")
         baseline = Baseline(folder, record) if record and record.get("status") == "ready" else None
         if baseline is None or not baseline.alive():
             if folder.exists():
                 stop(repo, folder)
-            baseline = _start(repo, folder, commit, services, setup, env, capture, make_workspace)
+            baseline = _start(repo, folder, commit, services, setup, env, capture, setup_timeout, make_workspace)
         if explicit and not baseline.record.get("explicit"):
             baseline.record["explicit"] = True
             registry.write_record(folder / "baseline.json", baseline.record)
@@ -149,32 +164,36 @@ def acquire(repo: Path, commit: str, services: list[ServiceConfig], setup: Setup
 
 
 def _start(repo: Path, folder: Path, commit: str, services: list[ServiceConfig], setup: Setup,
-           env: Mapping[str, str], capture: bool, make_workspace: Callable[[Path, Manifest], Workspace]) -> Baseline:
+           env: Mapping[str, str], capture: bool, setup_timeout: float,
+           make_workspace: Callable[[Path, Manifest], Workspace]) -> Baseline:
     folder.mkdir(parents=True, exist_ok=True)
     manifest = registry.manifest(folder)
     ordered = start_order(services)
-    ports = free_ports(2 * len(ordered))
     record: dict[str, Any] = {
         "commit": commit, "repo": str(repo), "status": "starting", "explicit": False, "started_at": time.time(),
         "capture": capture, "worktree": str(folder / "worktree"), "pid": os.getpid(),
-        "services": {s.name: {"port": ports[2 * i], "proxy_port": ports[2 * i + 1], "url_env": s.url_env}
-                     for i, s in enumerate(ordered)}}
+        "services": {s.name: {"port": 0, "proxy_port": 0, "url_env": s.url_env} for s in ordered}}
     registry.write_record(folder / "baseline.json", record)
     baseline = Baseline(folder, record)
     try:
         workspace = make_workspace(folder / "worktree", manifest)
-        setup(workspace, 600.0)
-        proxies = [_start_proxy(baseline, name, env, manifest) for name in baseline.services]
-        for name, process in proxies:
-            problem = wait_until_ready(HealthCheck(http=HEALTH_PATH), baseline.services[name]["proxy_port"], env,
-                                       folder, process.poll, PROXY_START_TIMEOUT)
-            if problem:
-                raise ServiceStartError(f"the routing proxy of {name!r} {problem}; see {baseline.proxy_log(name)}",
-                                        "check that aiohttp is installed in greenloop's environment")
+        setup(workspace, setup_timeout)
+        ports = free_ports(2 * len(ordered))  # chosen once setup is done: the shorter the wait, the fewer taken
+        for i, service in enumerate(ordered):
+            baseline.services[service.name].update(port=ports[2 * i], proxy_port=ports[2 * i + 1])
+        proxies = {name: _spawn_proxy(baseline, name, env, manifest) for name in baseline.services}  # at once
+        for name in baseline.services:
+            proxies[name] = _proxy_ready(baseline, name, proxies[name], env, manifest)
         group = ServiceGroup(f"baseline {baseline.name}", Path(workspace.path), folder / "logs", env, manifest)
         urls = {s.url_env: baseline.proxy_url(s.name) for s in ordered if s.url_env}
         for service in ordered:
-            group.start(service, baseline.services[service.name]["port"], {**urls, **service.env})
+            planned = baseline.services[service.name]["port"]
+            port = group.start(service, planned, {**urls, **service.env})
+            if port != planned:  # another process took the planned port: the proxy must point at the new one
+                baseline.services[service.name]["port"] = port
+                stop_group(proxies[service.name])
+                proxies[service.name] = _proxy_ready(baseline, service.name,
+                                                     _spawn_proxy(baseline, service.name, env, manifest), env, manifest)
     except BaseException:
         stop(repo, folder)
         raise
@@ -183,7 +202,29 @@ def _start(repo: Path, folder: Path, commit: str, services: list[ServiceConfig],
     return baseline
 
 
-def _start_proxy(baseline: Baseline, name: str, env: Mapping[str, str], manifest: Manifest) -> tuple[str, Any]:
+def _proxy_ready(baseline: Baseline, name: str, process: Any, env: Mapping[str, str], manifest: Manifest) -> Any:
+    """`process` once it answers on its port; when another process took that port first, a new proxy on another."""
+    for attempt in range(1, PORT_TRIES + 1):
+        port = baseline.services[name]["proxy_port"]
+        problem = wait_until_ready(HealthCheck(http=HEALTH_PATH), port, env, baseline.folder, process.poll,
+                                   PROXY_START_TIMEOUT)
+        if not problem and listener_group(port) == process.pid:
+            return process
+        stop_group(process)
+        taken = listener_group(port) not in (None, process.pid)
+        if not taken or attempt == PORT_TRIES:
+            output = (baseline.folder / "logs" / f"{name}.proxy.out").read_text(errors="replace").splitlines()[-5:]
+            raise ServiceStartError(
+                f"the routing proxy of {name!r} {problem or 'lost its port to another process'}"
+                + "".join(f"\n    {line}" for line in output),
+                "check that greenloop's own environment runs `python -m greenloop.adapters.sandboxes.proxy --help`"
+                if not taken else "too many processes are taking ports on this machine; try again")
+        baseline.services[name]["proxy_port"] = free_ports(1)[0]
+        process = _spawn_proxy(baseline, name, env, manifest)
+    raise AssertionError("unreachable")
+
+
+def _spawn_proxy(baseline: Baseline, name: str, env: Mapping[str, str], manifest: Manifest) -> Any:
     folder = baseline.folder
     (folder / "logs").mkdir(parents=True, exist_ok=True)
     routes = folder / "routes" / f"{name}.json"
@@ -197,8 +238,7 @@ def _start_proxy(baseline: Baseline, name: str, env: Mapping[str, str], manifest
     if baseline.record.get("capture"):
         argv += ["--capture-dir", str(folder / "captures")]
     with (folder / "logs" / f"{name}.proxy.out").open("ab") as output:
-        process = spawn(shell(argv), folder, env, output, manifest, f"baseline/{name}-proxy")
-    return name, process
+        return spawn(shell(argv), folder, env, output, manifest, f"baseline/{name}-proxy")
 
 
 def shell(argv: list[str]) -> str:

@@ -6,12 +6,11 @@ fork runs from the sandbox's workspace on its own port with its own log; service
 are forked in every sandbox and get that resource's outputs, so a sandbox never writes to the baseline's data.
 
 Its record is a folder `.greenloop/sandboxes/<key>/` (see `registry`), so a later greenloop can list it, read its
-logs, or take it down — `teardown` — after the process that made it is gone.
+logs, or take it down (`shared.teardown`) after the process that made it is gone.
 """
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -19,16 +18,13 @@ from typing import Any
 
 from pathspec import GitIgnoreSpec
 
-from greenloop.adapters.environment import child_env
-from greenloop.adapters.manifest import reap
 from greenloop.adapters.processes import spawn, stop_group
 from greenloop.adapters.protocols import LogLine, Workspace
 from greenloop.adapters.sandboxes import registry, resources
-from greenloop.adapters.sandboxes.baggage import baggage_member
-from greenloop.adapters.sandboxes.baseline import HEALTH_PATH, Baseline, shell
-from greenloop.adapters.sandboxes.group import PORT_TRIES, ServiceGroup
+from greenloop.adapters.sandboxes.baggage import HEALTH_PATH, baggage_member
+from greenloop.adapters.sandboxes.baseline import Baseline, shell
+from greenloop.adapters.sandboxes.group import PORT_TRIES, ServiceGroup, bring_to
 from greenloop.adapters.sandboxes.health import wait_until_ready
-from greenloop.adapters.sandboxes.local import bring_to
 from greenloop.adapters.sandboxes.logfile import read_log
 from greenloop.adapters.sandboxes.readiness import check_propagation, check_routing
 from greenloop.adapters.sandboxes.services import free_ports, listener_group
@@ -39,16 +35,20 @@ INGRESS_START_TIMEOUT = 15.0
 
 
 def forked_services(config: Config, changed: list[str]) -> set[str]:
-    """The services a change needs forks of: those owning a changed path (a service without `paths` owns every
-    path, to be safe), those using a per-sandbox resource, and stateful ones."""
-    forked = set(resources.always_forked(config.resources)) | {s.name for s in config.services if s.stateful}
-    for service in config.services:
-        if not service.paths:
-            if changed:
-                forked.add(service.name)
-        elif any(GitIgnoreSpec.from_lines(service.paths).match_file(path) for path in changed):
-            forked.add(service.name)
-    return forked
+    """The services a change needs forks of: those owning a changed path, and those with state of their own."""
+    return {s.name for s in config.services if owns(s, changed)} | always_forked(config)
+
+
+def always_forked(config: Config) -> set[str]:
+    """Services forked in every sandbox, and started afresh for each attempt: those using a per-sandbox resource,
+    and stateful ones — a sandbox must never see the baseline's writes, nor an earlier attempt's."""
+    return resources.always_forked(config.resources) | {s.name for s in config.services if s.stateful}
+
+
+def owns(service: ServiceConfig, changed: list[str]) -> bool:
+    """Whether a change to `changed` touches `service` (a service without `paths` owns every path, to be safe)."""
+    return bool(changed) and (not service.paths or any(GitIgnoreSpec.from_lines(service.paths).match_file(path)
+                                                       for path in changed))
 
 
 class ForkSandbox:
@@ -103,24 +103,22 @@ class ForkSandbox:
         return dict(self._record)
 
     def logs(self, since: float | None = None) -> list[LogLine]:
-        return sandbox_logs(self.folder, self.baseline, since)
+        return sandbox_logs(self._log_dir, self.id, self.baseline, since)
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
 
-    def start(self, detached: bool = False, expires_at: float | None = None, extra: dict[str, Any] | None = None) -> None:
+    def start(self, detached: bool = False, extra: dict[str, Any] | None = None) -> None:
         """Create resources, start the forks the workspace's change needs, route the key to them, start the ingress,
         and prove the data path; on any failure everything is torn down before the error is raised."""
         self.folder.mkdir(parents=True, exist_ok=True)
         self._record = {"id": self.id, "routing_key": self.id, "baggage": self.baggage, "status": "starting",
                         "baseline": self.baseline.name, "repo": self.baseline.record["repo"],
                         "workspace": str(self.workspace.path), "logs": str(self._log_dir), "created_at": time.time(),
-                        "detached": detached, "expires_at": expires_at, "endpoints": self.endpoints(),
+                        "detached": detached, "expires_at": None, "endpoints": self.endpoints(),
                         "proxies": self.baseline.endpoints(), **(extra or {})}
         self._save()
         try:
-            env = {**self._base_env, "GREENLOOP_SANDBOX": self.id, "GREENLOOP_ROUTING_KEY": self.id}
-            self._outputs = resources.create_resources(self._config.resources, Path(self.workspace.path), self.folder,
-                                                       env, self._manifest)
+            self._create_resources()
             self._refork(set(self._wanted()))
             self._start_ingress()
             self._check()
@@ -132,20 +130,21 @@ class ForkSandbox:
 
     def update(self, diff: str) -> None:
         """The next attempt in the same sandbox, under the same key: forks whose files changed restart, forks no
-        longer needed stop, new ones start, the rest keep running."""
+        longer needed stop, new ones start, the rest keep running — except stateful ones and those using resources,
+        which start afresh on fresh resources, so no attempt sees an earlier one's writes."""
         bring_to(self.workspace, diff)
         changed = self.workspace.changed_since(self._tree)  # since the forks started: the caller may have applied
-        restart = {s.name for s in self._services if s.name in self._forks and _owns(s, changed)}  # it already
+        fresh = always_forked(self._config)  # the diff already (to run setup first)
+        restart = {s.name for s in self._services if s.name in self._forks and (owns(s, changed) or s.name in fresh)}
         try:
-            self._refork(self._wanted(), restart)
+            self._refork(self._wanted(), restart, renew=True)
             self._check()
         except BaseException:
             self.destroy()
             raise
 
     def destroy(self) -> None:
-        """Routes first (no request reaches a stopping fork), then forks, ingress, resources; the folder goes unless
-        it keeps the logs."""
+        """Routes first (no request reaches a stopping fork), then forks, ingress, resources and the capture."""
         for name in list(self._forks):
             self.baseline.route(name, self.id, None)
         self._forks.clear()
@@ -154,6 +153,7 @@ class ForkSandbox:
             stop_group(self._ingress)
             self._ingress = None
         resources.delete_resources(self.folder, self._base_env, self._manifest)
+        self.baseline.capture_file(self.id).unlink(missing_ok=True)  # request bodies: no longer anyone's business
         self._record["status"] = "down"
         if self.folder.exists():
             self._save()
@@ -171,12 +171,22 @@ class ForkSandbox:
     def _wanted(self) -> set[str]:
         return forked_services(self._config, self.workspace.changed_since(self.workspace.base_commit))
 
-    def _refork(self, wanted: set[str], restart: frozenset[str] | set[str] = frozenset()) -> None:
+    def _create_resources(self) -> None:
+        env = {**self._base_env, "GREENLOOP_SANDBOX": self.id, "GREENLOOP_ROUTING_KEY": self.id}
+        self._outputs = resources.create_resources(self._config.resources, Path(self.workspace.path), self.folder,
+                                                   env, self._manifest)
+
+    def _refork(self, wanted: set[str], restart: frozenset[str] | set[str] = frozenset(), renew: bool = False) -> None:
+        """Stop the forks not wanted or to restart, (`renew`: delete and create the resources again), then start
+        the wanted ones not running; each is routed only once it is ready."""
         for service in reversed(self._services):  # dependents first
             if service.name in self._forks and (service.name not in wanted or service.name in restart):
                 self.baseline.route(service.name, self.id, None)
                 self._group.stop(service.name)
                 del self._forks[service.name]
+        if renew and self._config.resources:
+            resources.delete_resources(self.folder, self._base_env, self._manifest)
+            self._create_resources()
         proxies = {s.url_env: self.baseline.proxy_url(s.name) for s in self._services if s.url_env}
         for service in self._services:
             if service.name in wanted and service.name not in self._forks:
@@ -215,7 +225,9 @@ class ForkSandbox:
             self._ingress = None
             problem = problem or "found one of its ports taken by another process"
             problem += "".join(f"\n    {line}" for line in output.read_text(errors="replace").splitlines()[-5:])
-        raise ServiceStartError(f"the ingress of sandbox {self.id!r} {problem}")
+        raise ServiceStartError(f"the ingress of sandbox {self.id!r} {problem}",
+                                "check that greenloop's own environment can run `python -m "
+                                "greenloop.adapters.sandboxes.proxy --help` (aiohttp installed)")
 
     def _check(self) -> None:
         forks = [s for s in self._services if s.name in self._forks]
@@ -226,42 +238,13 @@ class ForkSandbox:
         registry.write_record(self.folder / "sandbox.json", self._record)
 
 
-def _owns(service: ServiceConfig, changed: list[str]) -> bool:
-    return not service.paths or any(GitIgnoreSpec.from_lines(service.paths).match_file(p) for p in changed)
-
-
-def sandbox_logs(folder: Path, baseline: Baseline | None, since: float | None = None,
+def sandbox_logs(log_dir: Path, key: str, baseline: Baseline | None, since: float | None = None,
                  service: str | None = None) -> list[LogLine]:
-    """A sandbox's lines: its forks' logs, and the baseline proxies' hops of its own requests, oldest first."""
-    record = registry.read_record(folder / "sandbox.json") or {}
-    log_dir = Path(record.get("logs") or folder / "logs")
+    """A sandbox's lines, oldest first: its forks' logs (in `log_dir`), and from the baseline the proxies' hops of
+    its own requests and what the services wrote while serving them."""
     lines = [line for path in sorted(log_dir.glob("*.log")) if service in (None, path.stem)
              for line in read_log(path, path.stem, since)]
     if baseline is not None:
-        lines += [line for line in baseline.lines_for(record.get("routing_key", folder.name), since)
+        lines += [line for line in baseline.lines_for(key, since)
                   if service in (None, line.service.removesuffix(" (routing)"))]
     return sorted(lines, key=lambda line: line.time)
-
-
-def teardown(repo: Path, folder: Path) -> list[str]:
-    """Take down a sandbox another process made (or one a crash left): routes, processes, resources, a handed-over
-    worktree, the folder. What was removed, one line each."""
-    from greenloop.adapters.workspaces.git import remove_worktree
-
-    record = registry.read_record(folder / "sandbox.json") or {}
-    key = record.get("routing_key", folder.name)
-    baseline_folder = repo / registry.BASELINES / str(record.get("baseline", ""))
-    baseline_record = registry.read_record(baseline_folder / "baseline.json")
-    if baseline_record:
-        baseline = Baseline(baseline_folder, baseline_record)
-        for name in (record.get("forks") or {}):
-            if name in baseline.services:
-                baseline.route(name, key, None)
-    removed = reap(registry.manifest(folder)) if (folder / "manifest.jsonl").is_file() else []
-    removed += resources.delete_resources(folder, child_env())
-    if record.get("own_worktree"):
-        remove_worktree(repo, Path(record["workspace"]))
-        if f"worktree {record['workspace']}" not in removed:  # the manifest's sweep may have taken it already
-            removed.append(f"worktree {record['workspace']}")
-    shutil.rmtree(folder, ignore_errors=True)
-    return removed

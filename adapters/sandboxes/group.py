@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from greenloop.adapters.manifest import Manifest
+from greenloop.adapters.protocols import Workspace
 from greenloop.adapters.sandboxes.health import wait_until_ready
 from greenloop.adapters.sandboxes.logfile import read_log
 from greenloop.adapters.sandboxes.services import ServiceProcess, free_ports, listener_group
@@ -19,14 +20,13 @@ from greenloop.loop.config import ServiceConfig
 from greenloop.loop.errors import ServiceStartError
 
 TAIL_LINES = 20
+"""Log lines of a failed service quoted in its ServiceStartError."""
 PORT_TRIES = 3
 """Ports tried per service start: a port chosen free can be taken by another process before the service binds it."""
 
 
 class PortTaken(ServiceStartError):
     """The service's port was taken by another process before the service listened on it: try another port."""
-
-"""Log lines of a failed service quoted in its ServiceStartError."""
 
 
 class ServiceGroup:
@@ -45,9 +45,6 @@ class ServiceGroup:
 
     def log_path(self, name: str) -> Path:
         return self.log_dir / f"{name}.log"
-
-    def running(self) -> list[str]:
-        return list(self._running)
 
     def start(self, service: ServiceConfig, port: int, env: Mapping[str, str]) -> int:
         """Start `service` on `port` with `env` over the base environment and wait until it is ready: the port it
@@ -124,3 +121,11 @@ def _fix(service: ServiceConfig) -> str:
         f"run `{service.command}` by hand from {where}; check it listens on 127.0.0.1 at the port greenloop passes "
         f"in ${service.port_env} and {ready}; if it is only slow, raise start_timeout (now {service.start_timeout:g} s)"
     )
+
+
+def bring_to(workspace: Workspace, diff: str) -> None:
+    """The workspace at base + `diff`: left alone when it holds exactly that change already (the caller applied it
+    to run setup first), else reset to base and `diff` applied."""
+    if workspace.tree() != workspace.tree_with(diff):
+        workspace.reset()
+        workspace.apply(diff)

@@ -16,7 +16,7 @@ from typing import Any
 
 from greenloop.adapters.manifest import Manifest
 from greenloop.adapters.protocols import LogLine, Workspace
-from greenloop.adapters.sandboxes.group import ServiceGroup
+from greenloop.adapters.sandboxes.group import ServiceGroup, bring_to
 from greenloop.adapters.sandboxes.logfile import read_log
 from greenloop.adapters.sandboxes.services import free_ports
 from greenloop.loop.config import ServiceConfig, start_order
@@ -118,11 +118,3 @@ class LocalSandbox:
 def _read_logs(paths: dict[str, Path], since: float | None) -> list[LogLine]:
     lines = [line for name, path in paths.items() if path.is_file() for line in read_log(path, name, since)]
     return sorted(lines, key=lambda line: line.time)
-
-
-def bring_to(workspace: Workspace, diff: str) -> None:
-    """The workspace at base + `diff`: left alone when it holds exactly that change already (the caller applied it
-    to run setup first), else reset to base and `diff` applied."""
-    if workspace.tree() != workspace.tree_with(diff):
-        workspace.reset()
-        workspace.apply(diff)

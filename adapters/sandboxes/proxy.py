@@ -46,13 +46,12 @@ from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from greenloop.adapters.sandboxes.baggage import RouteTable, baggage_member, routing_key, with_routing_key
+from greenloop.adapters.sandboxes.baggage import (HEALTH_PATH, ROUTE_HEADER, RouteTable, baggage_member, routing_key,
+                                                  with_routing_key)
 from greenloop.adapters.sandboxes.capture import BODY_LIMIT, BodyTap, Exchange, append_capture
 from greenloop.adapters.sandboxes.logfile import stamp
 from greenloop.loop.redact import redact, secret_values
 
-ROUTE_HEADER = "x-greenloop-route"
-HEALTH_PATH = "/__greenloop/health"
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 300.0
 """Seconds an upstream may stay silent mid-exchange: long, since a test may wait on a slow endpoint on purpose."""

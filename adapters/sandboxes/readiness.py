@@ -14,13 +14,12 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable
 
-from greenloop.adapters.sandboxes.baggage import baggage_member
+from greenloop.adapters.sandboxes.baggage import ROUTE_HEADER, baggage_member
 from greenloop.adapters.sandboxes.baseline import Baseline
 from greenloop.adapters.sandboxes.logfile import read_log
 from greenloop.loop.config import ServiceConfig
 from greenloop.loop.errors import ServiceStartError
 
-ROUTE_HEADER = "x-greenloop-route"
 PROBE_TIMEOUT = 10.0
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 PROPAGATION_DOC = "docs/propagation.md"

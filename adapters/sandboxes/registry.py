@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from greenloop.adapters.manifest import Manifest
+from greenloop.loop.errors import InfraError
 from greenloop.loop.files import write_atomic
 
 STATE_DIR = Path(".greenloop")
@@ -80,7 +81,8 @@ def exclusive(path: Path, timeout: float = 120.0) -> Iterator[None]:
     deadline = time.monotonic() + timeout
     while (descriptor := try_lock(path)) is None:
         if time.monotonic() >= deadline:
-            raise TimeoutError(f"another greenloop held {path} for {timeout:g} s")
+            raise InfraError(f"another greenloop process held {path} for {timeout:g} s (starting or stopping a "
+                             "baseline)", "wait for it to finish; if none runs, `greenloop gc` clears its leftovers")
         time.sleep(0.05)
     try:
         yield

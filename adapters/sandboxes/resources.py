@@ -123,7 +123,8 @@ def _delete(sandbox_dir: Path, record: dict[str, Any], env: Mapping[str, str], m
 def _create_error(resource: ResourceConfig, code: int | None, log: Path, problems: list[str],
                   secrets: list[str]) -> ServiceStartError:
     outcome = f"timed out after {resource.timeout:g}s" if code is None else f"failed with exit code {code}"
-    tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-TAIL_LINES:]
+    tail = [f"{match[1]}=[output elided]" if (match := _OUTPUT.fullmatch(line)) else line  # outputs: connection
+            for line in log.read_text(encoding="utf-8", errors="replace").splitlines()[-TAIL_LINES:]]  # strings
     quoted = "".join(f"\n    {line}" for line in redact(tail, secrets))
     output = f"last {len(tail)} lines of {log}:{quoted}" if tail else f"its output {log} is empty"
     cleanup = "".join(f"\n  cleaning up: {problem}" for problem in problems)

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+import shlex
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -19,17 +24,15 @@ from pathlib import Path
 from typing import Any
 
 from greenloop.adapters.environment import child_env
-from greenloop.adapters.manifest import Manifest
+from greenloop.adapters.manifest import Manifest, reap
 from greenloop.adapters.protocols import LogLine, Workspace
 from greenloop.adapters.sandboxes import baseline as baselines
-from greenloop.adapters.sandboxes import registry
-from greenloop.adapters.sandboxes.baseline import Baseline
-from greenloop.adapters.sandboxes.forks import ForkSandbox, sandbox_logs, teardown
-from greenloop.adapters.sandboxes.logfile import read_log
-from greenloop.loop.config import Config
+from greenloop.adapters.sandboxes import registry, resources
+from greenloop.adapters.sandboxes.baseline import Baseline, Setup
+from greenloop.adapters.sandboxes.forks import ForkSandbox, sandbox_logs
+from greenloop.loop.config import Config, ConfigError, load_config
 from greenloop.loop.errors import PatchError, UsageError
 
-Setup = Callable[[Workspace, float], None]
 MakeWorkspace = Callable[[Path, Manifest], Workspace]
 
 
@@ -37,7 +40,7 @@ class ForkProvider:
     """A run's sandboxes, each `<run id>-<name>`, on the baseline of the run's base commit."""
 
     def __init__(self, config: Config, repo: Path, run_id: str, run_dir: Path, base_env: Mapping[str, str],
-                 setup: Setup, make_workspace: MakeWorkspace):
+                 setup: Setup, make_workspace: MakeWorkspace, manifest: Manifest | None = None):
         self._config = config
         self._repo = repo
         self._run_id = run_id
@@ -49,13 +52,16 @@ class ForkProvider:
         self._hold: int | None = None
         self._sandboxes: dict[str, tuple[ForkSandbox, int]] = {}
         self._lock = threading.Lock()
+        self._holder = f"run-{run_id}"
+        self._manifest = manifest
 
     def baseline(self, commit: str) -> Baseline:
         with self._lock:
             if self._baseline is None:
                 self._baseline, self._hold = baselines.acquire(
-                    self._repo, commit, self._config.services, self._setup, self._env, f"run-{self._run_id}",
-                    capture=self._config.sandbox.capture, make_workspace=self._make_workspace)
+                    self._repo, commit, self._config.services, self._setup, self._env, self._holder,
+                    capture=self._config.sandbox.capture, setup_timeout=self._config.setup.timeout,
+                    make_workspace=self._make_workspace)
             return self._baseline
 
     def key(self, name: str) -> str:
@@ -65,8 +71,10 @@ class ForkProvider:
         baseline = self.baseline(workspace.base_commit)
         key = self.key(name)
         folder = self._repo / registry.SANDBOXES / key
-        if folder.exists():  # a killed process's sandbox of the same name: start clean
-            teardown(self._repo, folder)
+        if folder.exists():  # a killed run's sandbox, or one it kept before a resume: start clean, in this worktree
+            teardown(self._repo, folder, env=self._env, spare=Path(workspace.path))
+            if self._manifest:  # kept no more: the run removes the worktree when it ends, as any other
+                self._manifest.write("reclaimed", path=str(workspace.path))
         owner = registry.try_lock(folder / "owner.lock")
         if owner is None:
             raise UsageError(f"sandbox {key} is driven by another greenloop process", "wait for it to end")
@@ -86,11 +94,8 @@ class ForkProvider:
             os.close(entry[1])
 
     def logs(self, name: str, since: float | None = None) -> list[LogLine]:
-        lines = [line for path in sorted((self._run_dir / "sandboxes" / name).glob("*.log"))
-                 for line in read_log(path, path.stem, since)]
-        if self._baseline is not None:
-            lines += self._baseline.lines_for(self.key(name), since)
-        return sorted(lines, key=lambda line: line.time)
+        """From the run folder (the sandbox's own folder goes with it) and the baseline's hop logs."""
+        return sandbox_logs(self._run_dir / "sandboxes" / name, self.key(name), self._baseline, since)
 
     def flows(self, name: str, since: float | None = None) -> list[dict[str, Any]]:
         return read_flows(self._baseline.capture_file(self.key(name)), since) if self._baseline else []
@@ -112,20 +117,27 @@ class ForkProvider:
         return sandbox.record
 
     def close(self) -> None:
-        """Every sandbox of the run goes, except handed-over ones; then the baseline if nobody else holds it."""
+        """Every sandbox of the run goes, except handed-over ones; then the baseline if nobody else holds it.
+        One that fails to go does not keep the others (or the baseline) up: the first error is raised last."""
         with self._lock:
             entries = list(self._sandboxes.values())
+        failure: BaseException | None = None
         for sandbox, owner in entries:
-            if sandbox.record.get("detached"):
-                with self._lock:
-                    self._sandboxes.pop(sandbox.id, None)
-                os.close(owner)
-            else:
-                sandbox.destroy()
-        if self._hold is not None:
-            os.close(self._hold)
+            try:
+                if sandbox.record.get("detached"):
+                    with self._lock:
+                        self._sandboxes.pop(sandbox.id, None)
+                    os.close(owner)
+                else:
+                    sandbox.destroy()
+            except Exception as error:  # noqa: BLE001 - kept and raised once the rest is down
+                failure = failure or error
+        if self._hold is not None and self._baseline is not None:
+            self._baseline.release(self._hold, self._holder)
             self._hold = None
         reap_stale(self._repo)
+        if failure is not None:
+            raise failure
 
 
 def read_flows(path: Path, since: float | None = None) -> list[dict[str, Any]]:
@@ -145,25 +157,63 @@ def read_flows(path: Path, since: float | None = None) -> list[dict[str, Any]]:
     return flows
 
 
+def teardown(repo: Path, folder: Path, env: Mapping[str, str] | None = None, spare: Path | None = None) -> list[str]:
+    """Take down a sandbox another process made (or one a crash left): its routes in every service's table, its
+    processes, TTL watchdog, resources, capture, a handed-over worktree (unless it is `spare`, about to be reused),
+    the folder. What was removed, one line each."""
+    from greenloop.adapters.workspaces.git import remove_worktree
+
+    record = registry.read_record(folder / "sandbox.json") or {}
+    key = record.get("routing_key", folder.name)
+    stop_watchdogs(repo, key)
+    baseline_folder = repo / registry.BASELINES / str(record.get("baseline", ""))
+    baseline_record = registry.read_record(baseline_folder / "baseline.json")
+    if baseline_record:
+        baseline = Baseline(baseline_folder, baseline_record)
+        for name in baseline.services:  # all of them: a kill can come between a route and its record
+            baseline.route(name, key, None)
+        baseline.capture_file(key).unlink(missing_ok=True)
+    removed = reap(registry.manifest(folder)) if (folder / "manifest.jsonl").is_file() else []
+    removed += resources.delete_resources(folder, env if env is not None else repo_env(repo))
+    workspace = Path(record.get("workspace", ""))
+    if record.get("own_worktree") and workspace != spare:
+        remove_worktree(repo, workspace)
+        if f"worktree {workspace}" not in removed:  # the manifest's sweep may have taken it already
+            removed.append(f"worktree {workspace}")
+    shutil.rmtree(folder, ignore_errors=True)
+    return removed
+
+
+def repo_env(repo: Path) -> dict[str, str]:
+    """The environment a run of `repo` gives its children (`[env] allow` included), for a resource's `delete` run
+    by a later command, such as `sandbox down` or the TTL watchdog."""
+    try:
+        return child_env(load_config(repo)[0].env.allow)
+    except ConfigError:
+        return child_env()
+
+
 def reap_stale(repo: Path) -> dict[str, list[str]]:
-    """Take down every sandbox nobody wants (its owner died, its TTL ended) and every baseline nobody holds."""
+    """Take down every sandbox nobody wants (its owner died, its TTL ended) and every baseline nobody holds. A
+    baseline another greenloop is starting or stopping right now is left to it."""
     removed: dict[str, list[str]] = {}
     for folder in registry.sandbox_dirs(repo):
         if not registry.sandbox_wanted(folder):
             removed[f"sandbox {folder.name}"] = teardown(repo, folder)
     for folder in registry.baseline_dirs(repo):
-        with registry.exclusive(folder.parent / f"{folder.name}.lock"):
+        busy = registry.try_lock(folder.parent / f"{folder.name}.lock")
+        if busy is None:
+            continue
+        try:
             if folder.exists() and not registry.baseline_wanted(folder, repo):
                 removed[f"baseline {folder.name}"] = baselines.stop(repo, folder)
+        finally:
+            os.close(busy)
     return removed
 
 
 def start_watchdog(repo: Path, key: str, ttl: float) -> None:
     """A detached sleeper that takes the sandbox down when its TTL ends, whether or not greenloop runs then."""
-    import shlex
-    import subprocess
-    import sys
-
     command = (f"sleep {ttl:.0f}; exec {shlex.quote(sys.executable)} -m greenloop.loop.cli sandbox down "
                f"{shlex.quote(key)} --repo {shlex.quote(str(repo))} --quiet")
     subprocess.Popen(["/bin/sh", "-c", command], start_new_session=True, stdin=subprocess.DEVNULL,
@@ -173,9 +223,6 @@ def start_watchdog(repo: Path, key: str, ttl: float) -> None:
 def stop_watchdogs(repo: Path, key: str) -> None:
     """The TTL watchdogs of sandbox `key` still asleep go: a sandbox taken down early needs none (the one that is
     running `sandbox down` itself, in this very process, is spared)."""
-    import shlex
-    import signal
-
     marker = f" sandbox down {shlex.quote(key)} --repo {shlex.quote(str(repo))} ".encode()
     for entry in Path("/proc").glob("[0-9]*"):
         try:
@@ -212,12 +259,12 @@ def list_sandboxes(repo: Path) -> list[dict[str, Any]]:
 
 def logs_of(repo: Path, key: str, service: str | None = None, since: float | None = None) -> list[LogLine]:
     folder = find_sandbox(repo, key)
-    return sandbox_logs(folder, baseline_of(repo, folder), since, service)
+    record = registry.read_record(folder / "sandbox.json") or {}
+    return sandbox_logs(Path(record.get("logs") or folder / "logs"), key, baseline_of(repo, folder), since, service)
 
 
 def down(repo: Path, key: str) -> list[str]:
     folder = find_sandbox(repo, key)
-    stop_watchdogs(repo, key)
     removed = teardown(repo, folder)
     reap_stale(repo)
     return removed
@@ -226,9 +273,11 @@ def down(repo: Path, key: str) -> list[str]:
 def baseline_up(repo: Path, config: Config, commit: str, setup: Setup, env: Mapping[str, str],
                 make_workspace: MakeWorkspace) -> Baseline:
     """Start (or find) the baseline of `commit` and keep it up until `baseline_down`, for every run and agent."""
-    baseline, hold = baselines.acquire(repo, commit, config.services, setup, env, f"cli-{os.getpid()}",
-                                       explicit=True, capture=config.sandbox.capture, make_workspace=make_workspace)
-    os.close(hold)
+    holder = f"cli-{os.getpid()}"
+    baseline, hold = baselines.acquire(repo, commit, config.services, setup, env, holder, explicit=True,
+                                       capture=config.sandbox.capture, setup_timeout=config.setup.timeout,
+                                       make_workspace=make_workspace)
+    baseline.release(hold, holder)
     return baseline
 
 
@@ -236,7 +285,6 @@ def baseline_down(repo: Path) -> dict[str, list[str]]:
     """Stop every baseline of `repo`, and the sandboxes on them (they cannot serve without it)."""
     removed: dict[str, list[str]] = {}
     for folder in registry.sandbox_dirs(repo):
-        stop_watchdogs(repo, folder.name)
         removed[f"sandbox {folder.name}"] = teardown(repo, folder)
     for folder in registry.baseline_dirs(repo):
         with registry.exclusive(folder.parent / f"{folder.name}.lock"):
@@ -249,8 +297,6 @@ def sandbox_up(repo: Path, config: Config, commit: str, diff: str, setup: Setup,
                source: str = "") -> dict[str, Any]:
     """A sandbox of base + `diff` (+ the changes of the sandboxes in `group`, under one new routing key) that
     outlives this command until `down` or `ttl` seconds; its record (id, routing_key, baggage, endpoints, forks)."""
-    import secrets
-
     reap_stale(repo)
     changes = [(source or "patch", diff)]
     for other in group or []:
@@ -258,7 +304,8 @@ def sandbox_up(repo: Path, config: Config, commit: str, diff: str, setup: Setup,
     key = f"sb-{time.strftime('%m%d%H%M%S')}-{secrets.token_hex(2)}"
     folder = repo / registry.SANDBOXES / key
     owner = registry.try_lock(folder / "owner.lock")  # held while starting: a crash mid-way leaves nobody's sandbox
-    assert owner is not None
+    if owner is None:
+        raise UsageError(f"sandbox {key} is being made by another greenloop process", "run `sandbox up` again")
     try:
         registry.write_record(folder / "sandbox.json", {"id": key, "routing_key": key, "status": "starting",
                                                         "workspace": str(folder / "worktree"), "own_worktree": True})
@@ -269,16 +316,17 @@ def sandbox_up(repo: Path, config: Config, commit: str, diff: str, setup: Setup,
             except PatchError as error:
                 raise PatchError(f"{name}: {error.problem}", error.fix) from None
         (folder / "change.diff").write_text(workspace.diff(), encoding="utf-8")
-        setup(workspace, 600.0)
+        setup(workspace, config.setup.timeout)
         baseline, hold = baselines.acquire(repo, commit, config.services, setup, env, key,
-                                           capture=config.sandbox.capture, make_workspace=make_workspace)
+                                           capture=config.sandbox.capture, setup_timeout=config.setup.timeout,
+                                           make_workspace=make_workspace)
         try:
             sandbox = ForkSandbox(key, workspace, baseline, config, folder, env)
             sandbox.start(detached=True, extra={"own_worktree": True, "changes": [name for name, _ in changes]})
             if ttl:  # counted from ready, as the watchdog counts it: a slow start does not eat the TTL
                 sandbox.detach(time.time() + ttl)
         finally:
-            os.close(hold)
+            baseline.release(hold, key)
     except BaseException:
         teardown(repo, folder)
         os.close(owner)

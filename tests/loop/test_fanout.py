@@ -57,3 +57,21 @@ def test_a_run_killed_in_the_middle_of_a_batch_resumes_both_candidates(example):
     calls = (repo / ".greenloop" / "runs" / only_run_id(repo) / "requests" / "calls.jsonl").read_text()
     assert [json.loads(line)["step"] for line in calls.splitlines()] == [1, 2]  # no proposal paid twice
     assert_nothing_left(repo)
+
+
+def test_two_identical_candidates_of_one_batch_are_tested_once(example, tmp_path):
+    repo, ticket, patches = example("stations")
+    widen(repo, 2)
+    twins = tmp_path / "twins"
+    twins.mkdir()
+    for name in ("01.diff", "02.diff"):
+        shutil.copy(patches / "02-price-boundary-stations.diff", twins / name)
+
+    result = run_cli("run", repo, "--ticket", ticket, "--model", f"scripted:{twins}", "--max-steps", "2", "--json")
+
+    assert result.code == 0 and result.json["verdict"] == "fixed", result.stderr
+    evidence = json.loads(Path(result.json["evidence"]).read_text())
+    first, second = evidence["attempts"]
+    assert first["outcome"] == "fixed"  # never refused as a twin of the candidate proposed after it
+    assert second["outcome"] == "duplicate" and "attempt-1" in second["refusal"]
+    assert_nothing_left(repo)

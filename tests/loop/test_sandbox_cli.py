@@ -334,3 +334,24 @@ def _all_processes() -> list[str]:
         except OSError:
             continue
     return found
+
+
+def test_a_kept_run_that_gave_up_resumes_in_its_kept_sandbox_and_keeps_it_again(example):
+    repo, ticket, patches = example("stations")
+    first = run_cli("run", repo, "--ticket", ticket, "--model", f"scripted:{patches}", "--max-steps", "1",
+                    "--keep", "10m", "--json")
+    assert first.json["verdict"] == "not_fixed" and listed(repo) == [first.json["kept_sandbox"]["id"]]
+
+    again = run_cli("resume", first.json["run_id"], "--repo", repo, "--max-steps", "2", "--json")
+
+    assert again.code == 0 and again.json["verdict"] == "fixed", again.stderr
+    kept = again.json["kept_sandbox"]
+    assert kept["id"] == first.json["kept_sandbox"]["id"] and listed(repo) == [kept["id"]]  # the same lane, kept again
+    assert quotes_kingsgate(kept)  # and serving the fix
+    assert run_cli("sandbox", "down", kept["id"], "--repo", repo).code == 0
+    assert_nothing_left(repo)
+
+
+def quotes_kingsgate(kept: dict) -> bool:
+    status, _, body = get(kept["endpoints"]["trips"] + "/quote?from=KGX&to=HIL")
+    return status == 200 and "fare_cents" in body

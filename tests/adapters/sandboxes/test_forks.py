@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import time
 import urllib.request
 from pathlib import Path
 
@@ -152,3 +155,43 @@ def test_a_sandboxes_orders_never_reach_the_baselines_store(example):
     assert not (repo / ".greenloop" / "sandboxes" / "t1-lane-1").exists()  # its resource was deleted with it
     assert not list((repo / ".greenloop" / "baselines").glob("*/baseline.json"))  # nobody holds the baseline
     assert processes_under(repo) == []
+
+
+def test_each_attempt_starts_from_fresh_state_and_a_dead_baseline_is_started_again(example):
+    repo, _, patches = example("shop")
+    run = Run(repo)
+    try:
+        workspace = run.workspace("lane-1")
+        sandbox = run.provider.create(workspace, "lane-1")
+        catalog = sandbox.endpoints()["catalog"]
+        _, _, before = get(catalog + "/products/FILTER-100")
+        order = json.dumps({"email": "a@example.com", "items": [{"sku": "FILTER-100", "qty": 2}]}).encode()
+        assert get(sandbox.endpoints()["checkout"] + "/orders", {"Content-Type": "application/json"}, order)[0] == 201
+        assert get(catalog + "/products/FILTER-100")[2]["stock"] == before["stock"] - 2
+
+        sandbox.update((patches / "02-pricing-discounts-in-money-precision.diff").read_text())  # the next attempt
+
+        assert get(catalog + "/products/FILTER-100")[2]["stock"] == before["stock"]  # stateful: started afresh
+        _, _, orders = get(sandbox.endpoints()["checkout"] + "/orders?email=a@example.com")
+        assert orders["orders"] == []  # its resource (the orders database) was created again
+
+        # a baseline whose service died is not "alive" because its proxies still answer: the next holder restarts it
+        baseline = run.provider.baseline(run.base)
+        pricing = next(e for e in reversed(baseline_manifest(baseline)) if e.get("label", "").endswith("/pricing"))
+        os.killpg(pricing["pid"], signal.SIGKILL)
+        time.sleep(0.2)
+        assert not baseline.alive()
+        other = Run(repo, "t2")
+        try:
+            assert other.provider.baseline(run.base).services["pricing"]["port"] != baseline.services["pricing"]["port"]
+        finally:
+            other.close()
+    finally:
+        run.close()
+    assert processes_under(repo) == []
+
+
+def baseline_manifest(baseline) -> list[dict]:
+    from greenloop.adapters.sandboxes import registry
+
+    return [e for e in registry.manifest(baseline.folder).entries() if e["kind"] == "process"]
