@@ -17,13 +17,18 @@ SCHEMA_VERSION = 1
 DIFF_CHARS = 20_000
 
 
+def final_attempt(state: dict[str, Any]) -> dict[str, Any] | None:
+    """The attempt the loop ended on: the winner of a side-by-side batch, not whichever was proposed last."""
+    attempts = state.get("attempts") or {}
+    return attempts.get(state.get("current") or "") or (list(attempts.values())[-1] if attempts else None)
+
+
 def build_evidence(state: dict[str, Any], *, model: str, error: str | None = None) -> dict[str, Any]:
     """The versioned, JSON-plain evidence record (schema: docs/evidence.md)."""
     base = state.get("base", {})
     before = base.get("outcomes", {})
     attempts = list(state.get("attempts", {}).values())
-    # the attempt the loop ended on: the winner of a side-by-side batch, not whichever was proposed last
-    final = state["attempts"].get(state.get("current") or "") or (attempts[-1] if attempts else {})
+    final = final_attempt(state) or {}
     after = final.get("outcomes", {})
     targets = state.get("targets", [])
     timings = state.get("timings", [])

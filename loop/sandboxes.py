@@ -234,8 +234,9 @@ def keep_final(context: Any, state: dict[str, Any], ttl: float, manifest: Any,
                note: Callable[[str], None]) -> dict[str, Any] | None:
     """`run --keep`: the final attempt's sandbox outlives the run, for `ttl` seconds or until `sandbox down`; its
     description for the evidence, or None (with a note why) when there is none running to keep."""
-    attempts = state.get("attempts") or {}
-    final = attempts.get(state.get("current") or "") or (list(attempts.values())[-1] if attempts else None)
+    from greenloop.loop.evidence import final_attempt
+
+    final = final_attempt(state)
     live = context.live.get(final.get("lane")) if final else None
     if final is None or live is None or live.sandbox is None or live.attempt != final["id"]:
         why = "no attempt was made" if final is None else f"{final['id']} has no running sandbox ({final['status']})"

@@ -74,8 +74,10 @@ class Baseline:
         path = self.folder / "routes" / f"{service}.json"
         with registry.exclusive(self.folder / "routes.lock"):
             routes = registry.read_record(path) or {}
+            if routes.get(key) == url:
+                return  # unchanged: every proxy would read a rewritten table again for nothing
             if url is None:
-                routes.pop(key, None)
+                routes.pop(key)
             else:
                 routes[key] = url
             write_routes(path, routes)

@@ -108,12 +108,12 @@ def baseline_dirs(repo: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if (p / "baseline.json").is_file()) if root.is_dir() else []
 
 
-def sandbox_wanted(folder: Path, now: float | None = None) -> bool:
+def sandbox_wanted(folder: Path) -> bool:
     """A sandbox is wanted while a process drives it, or once handed over (`sandbox up`, `run --keep`) until its
     TTL ends. A run's own sandboxes die with the run; one whose start was cut short is nobody's."""
     record = read_record(folder / "sandbox.json") or {}
     expires = record.get("expires_at")
-    if expires is not None and (now or time.time()) >= expires:
+    if expires is not None and time.time() >= expires:
         return False
     return held(folder / "owner.lock") or (record.get("status") == "ready" and bool(record.get("detached")))
 

@@ -150,9 +150,9 @@ class GitWorkspace:
         git.clean("-fdq")
 
     def changed_since(self, tree: str) -> list[str]:
-        """Files that differ between `tree` and the workspace's tree now."""
-        git = Repo(self.path).git
-        return git.diff_tree("-r", "--name-only", "--no-renames", tree, git.write_tree()).splitlines()
+        """Files that differ between `tree` and the workspace's tree now: its index, which `apply` keeps (one git
+        call, no tree written)."""
+        return Repo(self.path).git.diff("--cached", "--name-only", "--no-renames", tree).splitlines()
 
     def destroy(self) -> None:
         remove_worktree(Path(self.repo), self.path)
