@@ -8,8 +8,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -109,3 +111,12 @@ def kill_after(process: subprocess.Popen[str], node: str, occurrence: int = 1, d
 def only_run_id(repo: Path) -> str:
     (run_dir,) = (repo / ".greenloop" / "runs").iterdir()
     return run_dir.name
+
+
+def eventually(condition: Callable[[], Any], timeout: float, poll: float = 0.05) -> Any:
+    """`condition()`'s first truthy result, polled every `poll` seconds; fails the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        assert time.monotonic() < deadline, "condition never held"
+        time.sleep(poll)
+    return result

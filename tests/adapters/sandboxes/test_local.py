@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shlex
@@ -21,6 +22,9 @@ from greenloop.adapters.processes import adopt_orphans as adopt_orphans_into_thi
 from greenloop.adapters.sandboxes.local import LocalSandboxProvider
 from greenloop.loop.config import ServiceConfig
 from greenloop.loop.errors import ServiceStartError
+from support import eventually as poll_until
+
+eventually = functools.partial(poll_until, timeout=3.0)
 
 HTTP_SERVICE = """
 import http.server, os, urllib.request
@@ -167,14 +171,6 @@ def get(url: str) -> str:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with opener.open(url, timeout=5) as response:
         return response.read().decode()
-
-
-def eventually(condition: Callable[[], Any], timeout: float = 3.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        assert time.monotonic() < deadline, "condition never held"
-        time.sleep(0.05)
-    return result
 
 
 def group_gone(pgid: int) -> bool:

@@ -315,6 +315,16 @@ def test_a_chain_of_three_services_routes_each_hop_by_the_key(upstream, proxy):
         assert f"key=k1 -> {route} 200" in hops[0]
 
 
+def health_once_up(port: int, process: subprocess.Popen, deadline: float) -> dict:
+    """The health answer of a proxy process on `port`, once it listens (it must not exit, nor take past `deadline`)."""
+    while True:
+        try:
+            return call(port, "GET", "/__greenloop/health").json
+        except ConnectionRefusedError:
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+
+
 def test_the_cli_serves_until_sigterm(upstream, tmp_path):
     port = free_ports(1)[0]
     routes, log = tmp_path / "routes.json", tmp_path / "proxy.log"
@@ -323,14 +333,7 @@ def test_the_cli_serves_until_sigterm(upstream, tmp_path):
                                 "--port", str(port), "--baseline", upstream("base"), "--routes", str(routes),
                                 "--log", str(log)], stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                assert call(port, "GET", "/__greenloop/health").json == {"service": "svc"}
-                break
-            except ConnectionRefusedError:
-                assert process.poll() is None and time.monotonic() < deadline
-                time.sleep(0.05)
+        assert health_once_up(port, process, time.monotonic() + 10) == {"service": "svc"}
         assert call(port, headers=[("baggage", KEY)]).upstream == "fork"
         process.send_signal(signal.SIGTERM)
         assert process.wait(10) == 0, process.stderr.read()
@@ -415,13 +418,7 @@ def test_the_ingress_cli_serves_each_service_through_its_proxy_until_sigterm(ups
     try:
         deadline = time.monotonic() + 10
         for port, service in zip(ports, ("orders", "stock"), strict=True):
-            while True:
-                try:
-                    assert call(port, "GET", "/__greenloop/health").json == {"service": service, "key": "k1"}
-                    break
-                except ConnectionRefusedError:
-                    assert process.poll() is None and time.monotonic() < deadline
-                    time.sleep(0.05)
+            assert health_once_up(port, process, deadline) == {"service": service, "key": "k1"}
         assert call(ports[0], "GET", "/a").upstream == "orders-fork"
         assert call(ports[1], "POST", "/b", [("baggage", "a=1")], b"x").upstream == "stock-fork"
         assert call(ports[1], "GET", "/c", [("baggage", "greenloop-routing-key=k2")]).upstream == "stock-fork-2"

@@ -3,6 +3,7 @@ complete, and exit codes and signals come through as the service's own."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -12,7 +13,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,6 +20,9 @@ from greenloop.adapters.manifest import alive, start_time
 from greenloop.adapters.processes import group_pending, stop_pid_group
 from greenloop.adapters.sandboxes.logfile import read_log
 from greenloop.adapters.sandboxes.services import ServiceProcess
+from support import eventually as poll_until
+
+eventually = functools.partial(poll_until, timeout=5.0, poll=0.02)
 
 CANARY = "canary-5b1e07d9c3"
 STAMPED = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z ")
@@ -59,14 +62,6 @@ def service_env() -> dict[str, str]:
 
 def texts(log: Path) -> list[str]:
     return [line.text for line in read_log(log, "service")]
-
-
-def eventually(condition: Callable[[], Any], timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        assert time.monotonic() < deadline, "condition never held"
-        time.sleep(0.02)
-    return result
 
 
 def test_a_service_outlives_the_process_that_started_it_and_keeps_logging(tmp_path):
