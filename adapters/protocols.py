@@ -75,8 +75,44 @@ class Usage(BaseModel):
     """What a proposal cost; summed into the run's budget."""
 
     input_tokens: int = 0
+    """Prompt tokens read without the cache."""
     output_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_read_tokens: int = 0
     dollars: float = 0.0
+    calls: int = 0
+    """Model calls made (or replayed from the journal)."""
+    tool_calls: int = 0
+    test_runs: int = 0
+    """Test executions the model asked for while it worked (the graph's own test step counts apart)."""
+
+    @property
+    def tokens(self) -> int:
+        """Every token the calls processed: what a token cap counts."""
+        return self.input_tokens + self.output_tokens + self.cache_write_tokens + self.cache_read_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(**{name: getattr(self, name) + getattr(other, name) for name in Usage.model_fields})
+
+
+class Allowance(BaseModel):
+    """What the run's budget still allows when a step starts; a model checks each call and each test run against
+    it *before* making it. None: no cap."""
+
+    tokens: int | None = None
+    dollars: float | None = None
+    seconds: float = 3600.0
+    test_runs: int | None = None
+
+
+class BudgetSpent(Exception):
+    """Raised by a model whose next call or test run could cross a cap: the work is not done, and the run ends with
+    what the step spent so far."""
+
+    def __init__(self, reason: str, usage: Usage):
+        super().__init__(reason)
+        self.reason = reason
+        self.usage = usage
 
 
 class AttemptSummary(BaseModel):
@@ -104,6 +140,15 @@ class ModelRequest(BaseModel):
     base_commit: str
     protected_paths: list[str]
     attempts: list[AttemptSummary] = Field(default_factory=list)
+    task: Literal["fix", "reproduce"] = "fix"
+    """`reproduce`: nothing fails at base and the ticket names no test, so the job is a new failing test under
+    `repro_dir` that shows the problem (greenloop checks that it fails at base, then makes it the target)."""
+    repro_dir: str = "tests/repro/"
+    reproduction: str = ""
+    """The accepted reproduction test, as a diff against base: every fix is tested with it, and must keep it."""
+    target_messages: dict[str, str] = Field(default_factory=dict)
+    """Each target's failure at base (assertion message, trimmed)."""
+    allowance: Allowance = Field(default_factory=Allowance)
 
 
 class Proposal(BaseModel):
@@ -116,12 +161,45 @@ class Proposal(BaseModel):
     """What produced it, for the evidence (a file name, a model id)."""
 
 
+class HttpReply(BaseModel):
+    status: int
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: str = ""
+
+
+@runtime_checkable
+class Bench(Protocol):
+    """The live attempt a model may work in during a step: a worktree of its own (at base, plus the reproduction if
+    there is one), and the very test runner, sandbox and logs the graph uses. The graph still judges the proposal
+    on its own; what happens on the bench only informs the model."""
+
+    root: Path
+    services: list[str]
+
+    def record(self, paths: list[str]) -> None:
+        """Take edits made to these files in the worktree into the workspace's change."""
+
+    def run_tests(self, selection: list[str] | None = None) -> TestReport:
+        """The sandbox brought to the worktree's change, then the test command (only `selection`, where the runner
+        can); raises `BudgetSpent` when the run would cross the test-run or time cap."""
+
+    def service_logs(self, service: str | None = None, since: float | None = None) -> list[LogLine]: ...
+
+    def http_request(self, service: str, method: str, path: str, body: str | None = None,
+                     headers: dict[str, str] | None = None) -> HttpReply:
+        """A request to a service of this sandbox, routed to its forks (the routing key is added)."""
+
+    def diff(self) -> str:
+        """The worktree's change against base: what the step proposes."""
+
+
 @runtime_checkable
 class Model(Protocol):
     name: str
 
-    def propose(self, request: ModelRequest) -> Proposal | None:
-        """The next diff to try, or None when the model has nothing more to offer."""
+    def propose(self, request: ModelRequest, bench: Bench | None = None) -> Proposal | None:
+        """The next diff to try, or None when the model has nothing more to offer. A model that works with tools
+        edits and tests on `bench` (given for every step); a model that only writes diffs ignores it."""
 
 
 @runtime_checkable
@@ -136,6 +214,9 @@ class Workspace(Protocol):
 
     def diff(self) -> str:
         """The workspace's tracked changes against base, as a unified diff."""
+
+    def record(self, paths: list[str]) -> None:
+        """Take edits made in the working tree to these paths into the workspace's change (`diff`, `tree`)."""
 
     def tree(self) -> str:
         """The git tree hash of base + the applied diff (what gets tested and published)."""

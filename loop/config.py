@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from greenloop.adapters.models.prices import Price
 from greenloop.loop.errors import ConfigError
 
 CONFIG_FILE = "greenloop.toml"
@@ -52,6 +53,17 @@ class TestConfig(_Section):
     """Seconds before a test run is stopped and counted as an error."""
     format: Literal["auto", "junit", "exit-code"] = "auto"
     """`auto`: JUnit XML when the command runs pytest, otherwise the exit code is the one outcome."""
+    repro_dir: str = "tests/repro/"
+    """Where a model may add new test files (`test_*.py`), though tests are protected: its reproduction of a
+    ticket nothing fails for, or a regression test that comes with a fix. Existing files there stay protected."""
+
+    @field_validator("repro_dir")
+    @classmethod
+    def _folder(cls, value: str) -> str:
+        value = value.strip().strip("/")
+        if not value or value.startswith("..") or "/../" in f"/{value}/":
+            raise ValueError("must be a folder inside the repository, e.g. tests/repro/")
+        return value + "/"
 
 
 class HealthCheck(_Section):
@@ -117,13 +129,34 @@ class BudgetConfig(_Section):
     """Model tokens (input + output), checked before each call."""
     max_dollars: float | None = Field(None, gt=0)
     """Model spend, checked before each call."""
+    max_test_runs: int | None = Field(None, ge=1)
+    """Test executions, the graph's and the model's own (`run_tests`), checked before each."""
     stuck_after: int = Field(3, ge=2)
     """Stop as `stuck` when this many different proposals in a row end with the same failure."""
 
 
 class ModelConfig(_Section):
     name: str | None = None
-    """`scripted:DIR` replays DIR's *.diff/*.patch files; overridden by --model."""
+    """`anthropic:<model-id>` (Claude with tools), `replay:DIR` (a recorded run), `scripted:DIR` (DIR's diff
+    files); overridden by --model."""
+    max_rounds: int = Field(30, ge=1)
+    """Tool-use rounds (model calls) per step; the step's proposal is the worktree's diff when they run out."""
+    max_output_tokens: int = Field(8192, ge=1024)
+    """Output cap of one call (lowered further when the token or dollar budget has less room)."""
+    base_url: str | None = None
+    """The Messages API's address (a gateway or proxy); default: ANTHROPIC_BASE_URL, else Anthropic's. The key
+    comes only from ANTHROPIC_API_KEY, never from this file."""
+    retries: int = Field(4, ge=0)
+    """Retries of a call that failed with 429, 529, another 5xx or a connection error."""
+    retry_initial_wait: float = Field(1.0, gt=0)
+    """Seconds before the first retry; doubled (with jitter) for each further one."""
+    retry_max_wait: float = Field(30.0, gt=0)
+    """Longest wait between retries, also for a server's retry-after."""
+    call_timeout: float = Field(300.0, gt=0)
+    """Seconds one call may take."""
+    prices: dict[str, Price] = Field(default_factory=dict)
+    """USD per million tokens by model id, for models the packaged table lacks or prices that changed:
+    `[model.prices.claude-x] input = 2, output = 10, cache_write_5m = 2.5, cache_write_1h = 4, cache_read = 0.2`."""
 
 
 class SandboxConfig(_Section):

@@ -7,7 +7,7 @@ when it is not green, and the model sees it as the earlier attempt it must impro
 
 from __future__ import annotations
 
-from greenloop.adapters.protocols import Model, ModelRequest, Proposal
+from greenloop.adapters.protocols import Bench, Model, ModelRequest, Proposal
 
 
 class GivenChange:
@@ -22,10 +22,11 @@ class GivenChange:
         self.source = source
         self.then = then
         self.name = f"given:{source}" + (f"+{then.name}" if then else "")
+        self.uses_bench = bool(getattr(then, "uses_bench", False))
 
-    def propose(self, request: ModelRequest) -> Proposal | None:
+    def propose(self, request: ModelRequest, bench: Bench | None = None) -> Proposal | None:
         if request.step == 1:
             return Proposal(diff=self.diff, source=self.source, rationale="the change to validate")
         if self.then is None:
             return None
-        return self.then.propose(request.model_copy(update={"step": request.step - 1}))
+        return self.then.propose(request.model_copy(update={"step": request.step - 1}), bench)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from greenloop.adapters.protocols import ModelRequest, Proposal
+from greenloop.adapters.protocols import Bench, ModelRequest, Proposal
 from greenloop.loop.errors import UsageError
 
 SUFFIXES = (".diff", ".patch")
@@ -26,8 +26,8 @@ class ScriptedModel:
                              "put one whole diff against the base commit per step in it, e.g. 01-first.diff")
         self.name = f"scripted:{directory}"
 
-    def propose(self, request: ModelRequest) -> Proposal | None:
-        if request.step > len(self.files):
+    def propose(self, request: ModelRequest, bench: Bench | None = None) -> Proposal | None:
+        if request.task != "fix" or request.step > len(self.files):
             return None
         file = self.files[request.step - 1]
         return Proposal(diff=file.read_text(encoding="utf-8"), rationale=f"replayed {file.name}", source=file.name)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 
 HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
 PATH_HEADERS = ("--- ", "+++ ", "rename from ", "rename to ", "copy from ", "copy to ")
@@ -53,3 +54,25 @@ def _unquote(path: str) -> str:
         return path
     raw = path[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape")
     return raw.encode("latin-1").decode("utf-8", "replace")
+
+
+def is_repro_test(path: str, repro_dir: str) -> bool:
+    """A path where a new test file may be added though tests are protected: a `test_*.py` or `*_test.py` directly
+    or deeper under `repro_dir` (never a conftest, an ini or a helper module, which could change other tests)."""
+    name = PurePosixPath(path).name
+    return path.startswith(repro_dir.strip("/") + "/") and name.endswith(".py") and (
+        name.startswith("test_") or name.endswith("_test.py"))
+
+
+def file_sections(diff: str) -> dict[str, str]:
+    """Each file's part of a git diff, by path, without its `index` line (abbreviated blob ids may differ in
+    length between two diffs of the same content)."""
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in diff.splitlines():
+        if line.startswith("diff --git "):
+            paths = touched_paths(line)
+            current = sections.setdefault(paths[-1] if paths else line, [])
+        if current is not None and not line.startswith("index "):
+            current.append(line)
+    return {path: "\n".join(lines) for path, lines in sections.items()}

@@ -133,6 +133,12 @@ class GitWorkspace:
             patch.flush()
             yield Path(patch.name)
 
+    def record(self, paths: list[str]) -> None:
+        """Take edits made in the working tree to these files (a model's tools) into the index, which is the
+        workspace's change: `diff` and `tree` read it. Deleted files are recorded as deletions."""
+        if paths:
+            Repo(self.path).git.add("-A", "--", *paths)
+
     def diff(self) -> str:
         return Repo(self.path).git.diff("--no-color", "--cached", self.base_commit, strip_newline_in_stdout=False)
 

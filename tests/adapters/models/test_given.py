@@ -22,7 +22,7 @@ class Recorder:
     def __init__(self):
         self.requests: list[ModelRequest] = []
 
-    def propose(self, request: ModelRequest) -> Proposal | None:
+    def propose(self, request: ModelRequest, bench: object = None) -> Proposal | None:
         self.requests.append(request)
         return Proposal(diff=f"step {request.step}")
 
