@@ -15,13 +15,13 @@ from typing import Any
 from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
-from greenloop.adapters.workspaces.diffs import touched_paths
-from greenloop.adapters.protocols import (ModelRequest, Proposal, Publication, Published, TestReport,
-                                          Ticket)
+from greenloop.adapters.workspaces.diffs import is_repro_test, touched_paths
+from greenloop.adapters.protocols import (AttemptSummary, BudgetSpent, ModelRequest, Proposal, Publication,
+                                          Published, TestReport, Ticket)
 from greenloop.graph import verdict
 from greenloop.graph.attempts import (base_workspace, bring_up, check_tests_ran, clock, failed_to_start,
                                       flow_summary, messages, refuse, report_summary, summary)
-from greenloop.graph.budget import exhausted, seconds_left
+from greenloop.graph.budget import allowance, charge, exhausted, seconds_left
 from greenloop.graph.logs import rank
 from greenloop.graph.state import Live, LoopState, RunContext
 from greenloop.graph.stuck import duplicate_of, stuck_reason
@@ -81,7 +81,9 @@ def prepare(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
             "messages": messages(report, targets)}
     update: dict[str, Any] = {"base": base, "targets": targets, "phases": phases}
     failing_targets = [t for t in targets if outcomes.get(t) in verdict.FAILED]
-    if not verdict.reproduced(targets, outcomes):
+    if not targets and getattr(ctx.model, "uses_bench", False):
+        update["reproducing"] = True  # the model writes a reproduction test first (graph/reproduction.py)
+    elif not verdict.reproduced(targets, outcomes):
         update["stop_reason"] = ("no test fails at base and the ticket names none: nothing reproduces the problem"
                                  if not targets else f"the named target(s) pass at base: {', '.join(targets)}")
     update["note"] = (f"{len(report.results)} tests at base, {len(report.failing())} failing; "
@@ -99,47 +101,72 @@ def propose(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     spent = dict(state.get("spent", {}))
     attempts: dict[str, dict[str, Any]] = {}
     phases = {"model": 0.0}
+    halted = None
     for lane in range(1, room + 1):
         step = steps + lane
         if lane > 1 and exhausted({**state, "steps": step - 1, "spent": spent}):  # tokens, dollars, time: the
             break  # first candidate was checked by the route here; each further one is checked before it is asked
-        request = ModelRequest(step=step, ticket=Ticket(**state["ticket"]), targets=state["targets"],
-                               repo=str(base_workspace(ctx).path), base_commit=state["base_commit"],
-                               protected_paths=ctx.config.test.protected_paths,
-                               attempts=[summary(a) for a in [*state.get("attempts", {}).values(),
-                                                              *attempts.values()]])
-        request = ModelRequest.model_validate(redact(request.model_dump(mode="json")))  # no secret reaches a prompt
+        history = [summary(a) for a in [*state.get("attempts", {}).values(), *attempts.values()]]
+        request = model_request(ctx, {**state, "spent": spent}, step, "fix", history)
         started = time.perf_counter()
-        proposal = ctx.remember(f"proposal-{step}", lambda request=request: _ask(ctx, request), Proposal)
-        phases["model"] += time.perf_counter() - started
+        try:
+            proposal = ask(ctx, state, request, f"lane-{lane}")
+        except BudgetSpent as stop:  # the call that could cross a cap was not made
+            spent, halted = charge(spent, stop.usage), stop.reason
+            break
+        finally:
+            phases["model"] += time.perf_counter() - started
         if proposal is None:
             break
         attempt_id = f"attempt-{step}"
-        spent["tokens"] = spent.get("tokens", 0) + proposal.usage.input_tokens + proposal.usage.output_tokens
-        spent["dollars"] = spent.get("dollars", 0.0) + proposal.usage.dollars
+        spent = charge(spent, proposal.usage)
         attempts[attempt_id] = {"id": attempt_id, "step": step, "lane": f"lane-{lane}", "source": proposal.source,
                                 "rationale": proposal.rationale, "diff": proposal.diff,
                                 "usage": proposal.usage.model_dump(), "status": "proposed"}
     if not attempts:
-        return {"current": None, "batch": [], "stop_reason": f"the model ({ctx.model.name}) has no more proposals",
-                "phases": phases, "note": "no proposal"}
+        reason = halted or f"the model ({ctx.model.name}) has no more proposals"
+        return {"current": None, "batch": [], "stop_reason": reason, "spent": spent, "phases": phases,
+                "note": f"no proposal: {reason}"}
     batch = list(attempts)
     note = "; ".join(f"{a['id']}: {a['source'] or a['rationale']}" for a in attempts.values())
     return {"steps": steps + len(batch), "current": batch[0], "batch": batch, "spent": spent, "attempts": attempts,
-            "phases": phases, "note": note + (f" (side by side in {len(batch)} sandboxes)" if len(batch) > 1 else "")}
+            "stop_reason": halted, "phases": phases,
+            "note": note + (f" (side by side in {len(batch)} sandboxes)" if len(batch) > 1 else "")}
 
 
-def _ask(ctx: RunContext, request: ModelRequest) -> Proposal | None:
-    """One model call, journaled: the request in full, and a line in calls.jsonl (a call a resume repeated would
-    show there twice)."""
-    journal = ctx.run_dir / "requests"
-    journal.mkdir(parents=True, exist_ok=True)
-    (journal / f"step-{request.step}.json").write_text(request.model_dump_json(indent=2), encoding="utf-8")
-    proposal = ctx.model.propose(request)
-    with (journal / "calls.jsonl").open("a", encoding="utf-8") as calls:
-        calls.write(json.dumps({"step": request.step, "model": ctx.model.name, "at": round(time.time(), 3),
-                                "source": proposal.source if proposal else None}) + "\n")
-    return proposal
+def model_request(ctx: RunContext, state: LoopState, step: int, task: str,
+                  history: list[AttemptSummary]) -> ModelRequest:
+    """What the model gets for one step, with every secret masked (no secret reaches a prompt)."""
+    reproduction = state.get("reproduction") or {}
+    request = ModelRequest(step=step, ticket=Ticket(**state["ticket"]), targets=state.get("targets", []),
+                           repo=str(base_workspace(ctx).path), base_commit=state["base_commit"],
+                           protected_paths=ctx.config.test.protected_paths, attempts=history, task=task,
+                           repro_dir=ctx.config.test.repro_dir, reproduction=reproduction.get("diff", ""),
+                           target_messages=state.get("base", {}).get("messages", {}), allowance=allowance(state))
+    return ModelRequest.model_validate(redact(request.model_dump(mode="json")))
+
+
+def ask(ctx: RunContext, state: LoopState, request: ModelRequest, lane: str) -> Proposal | None:
+    """One step of the model, once per run (a resumed run reads the proposal back), journaled: the request in
+    full, and a line in calls.jsonl (a step a resume repeated would show there twice). A model that works with
+    tools gets the bench of the lane its proposal will be tested in."""
+
+    def step() -> Proposal | None:
+        journal = ctx.run_dir / "requests"
+        journal.mkdir(parents=True, exist_ok=True)
+        (journal / f"step-{request.step}.json").write_text(request.model_dump_json(indent=2), encoding="utf-8")
+        bench = None
+        if getattr(ctx.model, "uses_bench", False):
+            from greenloop.graph.bench import LaneBench
+
+            bench = LaneBench(ctx, state, lane, request.step, request.reproduction)
+        proposal = ctx.model.propose(request, bench)
+        with (journal / "calls.jsonl").open("a", encoding="utf-8") as calls:
+            calls.write(json.dumps({"step": request.step, "model": ctx.model.name, "at": round(time.time(), 3),
+                                    "source": proposal.source if proposal else None}) + "\n")
+        return proposal
+
+    return ctx.remember(f"proposal-{request.step}", step, Proposal)
 
 
 @timed
@@ -160,9 +187,14 @@ def deploy(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         return refuse(attempt, "duplicate", f"the same change as {twin}, which was already tried")
     attempt["diffstat"] = [list(row) for row in numstat]
     touched = sorted({path for path, _, _ in numstat} | set(touched_paths(attempt["diff"])))
-    hits = verdict.protected_hits(touched, ctx.config.test.protected_paths)
+    repro_dir = ctx.config.test.repro_dir
+    hits = [path for path in verdict.protected_hits(touched, ctx.config.test.protected_paths)  # a new test file
+            if not (is_repro_test(path, repro_dir) and not (base.path / path).exists())]  # under repro_dir is not
     if hits:
         return refuse(attempt, "refused", f"touches protected path(s): {', '.join(hits)}")
+    if not verdict.keeps_reproduction(attempt["diff"], state.get("reproduction")):
+        return refuse(attempt, "refused", f"changes or drops the reproduction test of "
+                                          f"{state['reproduction']['id']}, which every fix must keep as it is")
     try:
         tree = base.tree_with(attempt["diff"])
     except PatchError as error:
@@ -233,6 +265,7 @@ def test(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
                               "the tree that ran is not the tree that would be published")
     failing = sorted(t for t, outcome in after.items() if outcome in verdict.FAILED)
     attempt.update(status="tested", outcome="fixed" if fixed else "not_fixed", outcomes=after, failing=failing,
+                   test_runs=1 + bool(suspects),
                    flaky=flaky, regressions=verdict.regressions(base, after), messages=messages(report, failing),
                    report=report_summary(report), flows=ran.get("flows", []), finished_at=time.time())
     still = [t for t in state["targets"] if after.get(t) != "passed"]

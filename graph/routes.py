@@ -10,8 +10,21 @@ from greenloop.graph.budget import exhausted, out_of_time
 from greenloop.graph.state import LoopState
 
 
-def after_prepare(state: LoopState) -> Literal["generate", "give_up"]:
-    return "give_up" if state.get("stop_reason") or exhausted(state) else "generate"
+def stop(state: LoopState) -> bool:
+    """A node said the run ends (the model stopped for the budget, no reproduction), or a cap is reached."""
+    return bool(state.get("stop_reason") or exhausted(state))
+
+
+def after_prepare(state: LoopState) -> Literal["reproduce", "generate", "give_up"]:
+    if stop(state):
+        return "give_up"
+    return "reproduce" if state.get("reproducing") else "generate"
+
+
+def after_reproduce(state: LoopState) -> Literal["reproduce", "generate", "give_up"]:
+    if stop(state):
+        return "give_up"
+    return "generate" if state.get("reproduction") else "reproduce"
 
 
 def after_propose(state: LoopState) -> Literal["deploy", "give_up"] | list[Send]:
@@ -25,7 +38,7 @@ def after_propose(state: LoopState) -> Literal["deploy", "give_up"] | list[Send]
 def after_deploy(state: LoopState) -> Literal["test", "patch", "give_up"]:
     if state["attempts"][state["current"]]["status"] == "deployed":
         return "give_up" if out_of_time(state) else "test"
-    return "give_up" if exhausted(state) else "patch"
+    return "give_up" if stop(state) else "patch"
 
 
 def after_test(state: LoopState) -> Literal["publish", "read_logs"]:
@@ -33,7 +46,7 @@ def after_test(state: LoopState) -> Literal["publish", "read_logs"]:
 
 
 def after_read_logs(state: LoopState) -> Literal["patch", "give_up"]:
-    return "give_up" if state.get("stuck") or exhausted(state) else "patch"
+    return "give_up" if state.get("stuck") or stop(state) else "patch"
 
 
 def after_judge(state: LoopState) -> Literal["publish", "patch", "give_up"]:

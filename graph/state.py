@@ -48,6 +48,13 @@ class LoopState(TypedDict, total=False):
     stuck: str | None
     """Why the loop is stuck (the same failure after several different proposals), once it is."""
     published: dict[str, Any] | None
+    reproducing: bool
+    """Nothing fails at base and the ticket names no test, and the model can write a reproduction test: it must
+    first, and `reproduce` checks each one at base."""
+    reproductions: Annotated[list[dict[str, Any]], operator.add]
+    """Each reproduction test the model wrote, accepted or rejected, and why."""
+    reproduction: dict[str, Any] | None
+    """The accepted one (id, diff, tests): every attempt is tested with it and must keep it."""
 
 
 @dataclass

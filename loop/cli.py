@@ -54,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
                      help=f"leave the final attempt's sandbox running after the run, for TTL ({DURATIONS}; default "
                           f"{KEEP_DEFAULT}) or until `greenloop sandbox down`; the evidence says how to reach it "
                           "(needs isolation = \"fork\")")
+    run.add_argument("--record", type=Path, metavar="DIR",
+                     help="also keep the Claude model's exchanges in DIR, so `--model replay:DIR` reproduces the run "
+                          "with no key (for evals and bug reports)")
 
     demo = commands.add_parser(
         "demo", help="run a bundled example end to end in a throwaway repository",
@@ -155,8 +158,10 @@ SANDBOX_EXAMPLES = """examples:
 
 
 def _common_run_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", metavar="M", help="the model: scripted:DIR replays DIR's diffs in name order "
-                                                     "(default: [model] name in greenloop.toml)")
+    parser.add_argument("--model", metavar="M", help="the model: anthropic:<model-id> (Claude with tools; needs "
+                                                     "ANTHROPIC_API_KEY), replay:DIR (a run recorded with --record), "
+                                                     "scripted:DIR (DIR's diffs in name order); default: [model] "
+                                                     "name in greenloop.toml")
     parser.add_argument("--max-steps", type=int, metavar="N", help="proposals the model may make")
     parser.add_argument("--max-minutes", type=float, metavar="M", help="wall time for the whole run")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout (progress on stderr)")
@@ -225,7 +230,7 @@ def _run(args: argparse.Namespace) -> Any:
         keep = parse_duration(args.keep, "--keep")
     options = RunOptions(repo=args.repo, ticket_file=args.ticket, ticket_text=args.ticket_text, model=args.model,
                          patch=args.patch, branch=args.branch, targets=args.target, max_steps=args.max_steps,
-                         max_minutes=args.max_minutes, keep=keep)
+                         max_minutes=args.max_minutes, keep=keep, record=args.record)
     if not (args.ticket or args.ticket_text or args.patch or args.branch):
         from greenloop.loop.errors import UsageError
 

@@ -27,6 +27,8 @@ class RunOptions:
     max_minutes: float | None = None
     keep: float | None = None
     """`--keep`: seconds the final attempt's sandbox stays up after the run (then its watchdog takes it down)."""
+    record: Path | None = None
+    """`--record DIR`: a Claude model's exchanges are also kept there, for `--model replay:DIR`."""
 
 
 @dataclass
@@ -67,8 +69,12 @@ def check(options: RunOptions) -> Checked:
         ticket = Ticket(title=title_for(given[1]), body=title_for(given[1]), source=given[1])
     spec = options.model or (config.model.name if given is None else None)
     if not spec and given is None:
-        raise UsageError("no model given", "pass --model scripted:DIR, or set [model] name in greenloop.toml")
-    model_spec = load_model(spec, Path.cwd()).name if spec else None
+        raise UsageError("no model given", "pass --model anthropic:<model-id> or scripted:DIR, or set [model] name "
+                         "in greenloop.toml")
+    model_spec = load_model(spec, Path.cwd(), config).name if spec else None  # a bad spec or a missing key: now
+    if options.record and not (model_spec or "").startswith(("anthropic:", "replay:")):
+        raise UsageError("--record keeps a Claude model's exchanges, and this run has none",
+                         "use it with --model anthropic:<model-id>")
     _check_clean(repo, repo_path, config_path, Path(options.ticket_file or ""))
     return Checked(repo=repo_path, base_commit=repo.head.commit.hexsha, config=config, ticket=ticket,
                    model_spec=model_spec, given=given)

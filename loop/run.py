@@ -76,6 +76,7 @@ def run(options: RunOptions, progress: Progress = lambda record: None) -> RunRes
     (run_dir / "run.json").write_text(json.dumps({
         "repo": str(checked.repo), "base_commit": checked.base_commit, "model": checked.model_spec,
         "given_source": checked.given[1] if checked.given else None, "keep": options.keep,
+        "record": str(options.record.resolve()) if options.record else None,
         "config": checked.config.model_dump(mode="json")}, indent=2))
     manifest = Manifest(run_dir)
     manifest.claim()
@@ -175,7 +176,7 @@ def _drive(run_dir: Path, config: Config, state: dict[str, Any] | None, manifest
     adopt_orphans()  # services' orphaned children come back to us to be reaped, not to a PID 1 that may never
     run_id = run_dir.name
     meta = json.loads((run_dir / "run.json").read_text())
-    model = _model(meta, run_dir)
+    model = _model(meta, config, run_dir)
     context = _context(config, Path(meta["repo"]), run_dir, model, meta["base_commit"], manifest)
     error: GreenloopError | None = None
     kept: dict[str, Any] | None = None
@@ -215,12 +216,14 @@ def _drive(run_dir: Path, config: Config, state: dict[str, Any] | None, manifest
     return RunResult(verdict=evidence["verdict"], run_id=run_id, run_dir=run_dir, evidence=evidence, error=error)
 
 
-def _model(meta: dict[str, Any], run_dir: Path) -> Any:
-    """The run's model, rebuilt from its folder: the same one on every resume."""
+def _model(meta: dict[str, Any], config: Config, run_dir: Path) -> Any:
+    """The run's model, rebuilt from its folder: the same one on every resume (a Claude model finds the calls it
+    already paid for in the run's journal)."""
     from greenloop.adapters.models.given import GivenChange
     from greenloop.adapters.registry import load_model
 
-    model = load_model(meta["model"], Path("/")) if meta["model"] else None
+    record = Path(meta["record"]) if meta.get("record") else None
+    model = load_model(meta["model"], Path("/"), config, run_dir, record) if meta["model"] else None
     if meta["given_source"]:
         return GivenChange((run_dir / "given.diff").read_text(encoding="utf-8"), meta["given_source"], model)
     return model
