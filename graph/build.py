@@ -8,12 +8,14 @@ from langgraph.graph import END, START, StateGraph
 
 from greenloop.graph import routes
 from greenloop.graph.nodes import deploy, give_up, judge, prepare, propose, publish, read_logs, test, trial
+from greenloop.graph.reproduction import reproduce
 from greenloop.graph.state import LoopState, RunContext
 
 
 def build_graph(checkpointer: Any = None) -> Any:
     graph = StateGraph(LoopState, context_schema=RunContext)
     graph.add_node("prepare", prepare)
+    graph.add_node("reproduce", reproduce)
     graph.add_node("generate", propose)
     graph.add_node("deploy", deploy)
     graph.add_node("test", test)
@@ -25,7 +27,8 @@ def build_graph(checkpointer: Any = None) -> Any:
     graph.add_node("give_up", give_up)
 
     graph.add_edge(START, "prepare")
-    graph.add_conditional_edges("prepare", routes.after_prepare, ["generate", "give_up"])
+    graph.add_conditional_edges("prepare", routes.after_prepare, ["reproduce", "generate", "give_up"])
+    graph.add_conditional_edges("reproduce", routes.after_reproduce, ["reproduce", "generate", "give_up"])
     graph.add_conditional_edges("generate", routes.after_propose, ["deploy", "trial", "give_up"])
     graph.add_conditional_edges("patch", routes.after_propose, ["deploy", "trial", "give_up"])
     graph.add_conditional_edges("deploy", routes.after_deploy, ["test", "patch", "give_up"])

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pathspec import GitIgnoreSpec
+
+from greenloop.adapters.workspaces.diffs import file_sections
 
 FAILED = ("failed", "error")
 
@@ -65,3 +69,11 @@ def settle_flakes(after: dict[str, str], rerun: dict[str, str]) -> tuple[dict[st
     """
     flaky = sorted(t for t, outcome in rerun.items() if outcome == "passed" and after.get(t) in FAILED)
     return {**after, **dict.fromkeys(flaky, "passed")}, flaky
+
+
+def keeps_reproduction(diff: str, reproduction: dict[str, Any] | None) -> bool:
+    """Whether an attempt carries the accepted reproduction test exactly as it was accepted."""
+    if not reproduction:
+        return True
+    kept, attempt = file_sections(reproduction["diff"]), file_sections(diff)
+    return all(attempt.get(path) == section for path, section in kept.items())

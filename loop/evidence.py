@@ -9,6 +9,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from greenloop.adapters.manifest import RUNS_DIR
 from greenloop.graph.logs import decisive
 from greenloop.loop.files import write_atomic
 from greenloop.loop.redact import redact
@@ -56,6 +57,9 @@ def build_evidence(state: dict[str, Any], *, model: str, error: str | None = Non
         "tested_tree": final.get("tree") if verdict == "fixed" else None,
         "published": state.get("published"),
         "kept_sandbox": state.get("kept_sandbox"),
+        "reproductions": [_attempt(r) for r in state.get("reproductions", [])],
+        "reproduction": (state.get("reproduction") or {}).get("id"),
+        "model_usage": _model_usage(state),
         "budget": {"caps": state.get("budget", {}), "steps": state.get("steps", 0),
                    "tokens": state.get("spent", {}).get("tokens", 0),
                    "dollars": round(state.get("spent", {}).get("dollars", 0.0), 6),
@@ -65,9 +69,19 @@ def build_evidence(state: dict[str, Any], *, model: str, error: str | None = Non
     })
 
 
+def _model_usage(state: dict[str, Any]) -> dict[str, Any]:
+    """What the model used over the whole run, and where its transcript is (a model that journals its calls)."""
+    spent = state.get("spent", {})
+    usage = {key: spent.get(key, 0) for key in ("calls", "tool_calls", "test_runs", "input_tokens", "output_tokens",
+                                                "cache_write_tokens", "cache_read_tokens")}
+    transcript = Path(state.get("repo", ".")) / RUNS_DIR / str(state.get("run_id")) / "model"
+    return {**usage, "dollars": round(spent.get("dollars", 0.0), 6),
+            "transcript": str(transcript) if transcript.is_dir() else None}
+
+
 def _attempt(attempt: dict[str, Any]) -> dict[str, Any]:
     keys = ("id", "step", "source", "rationale", "status", "outcome", "refusal", "start_error", "diffstat", "tree",
-            "lane", "sandbox", "forks", "endpoints", "deployed_at", "finished_at",
+            "lane", "sandbox", "forks", "endpoints", "deployed_at", "finished_at", "test_runs",
             "failing", "flaky", "regressions", "messages", "log_lines", "flows", "usage")
     record = {k: attempt[k] for k in keys if k in attempt}
     record["diff"] = attempt.get("diff", "")[:DIFF_CHARS]
@@ -117,6 +131,14 @@ def render_markdown(evidence: dict[str, Any]) -> str:
                 + ", ".join(f"`{t}`" for t in tests["flaky"]) + "."]
     if evidence["decisive_log_lines"]:
         out += ["", "### Log lines that explained the failure", "", "```", *evidence["decisive_log_lines"], "```"]
+    if evidence["reproductions"]:
+        out += ["", "### Reproduction", "",
+                ("Nothing failed at base and the ticket named no test, so the model wrote a reproduction test first; "
+                 f"{evidence['reproduction']} fails at base and its tests are the targets; every attempt carries it.")
+                if evidence["reproduction"] else "Nothing failed at base, and no reproduction test the model wrote "
+                "failed there.", ""]
+        for attempt in evidence["reproductions"]:
+            out += _attempt_markdown(attempt)
     out += ["", "### Attempts", ""]
     for attempt in evidence["attempts"]:
         out += _attempt_markdown(attempt)
@@ -127,11 +149,21 @@ def render_markdown(evidence: dict[str, Any]) -> str:
     out += ["", "### Budget and time", "",
             f"Steps {budget['steps']} of {caps.get('max_steps', '—')}; wall time {budget['wall_seconds']:.1f}s "
             f"of {caps.get('max_minutes', '—')} min; tokens {budget['tokens']}; ${budget['dollars']:.4f}.", "",
+            *_usage_markdown(evidence["model_usage"]),
             "| node | seconds |", "|---|---|"]
     out += [f"| {node} | {seconds:.2f} |" for node, seconds in evidence["seconds_per_node"].items()]
     out += ["", f"<sub>run `{evidence['run_id']}` · model `{evidence['model']}` · evidence schema "
                 f"v{evidence['schema_version']}</sub>", ""]
     return "\n".join(out)
+
+
+def _usage_markdown(usage: dict[str, Any]) -> list[str]:
+    if not usage["calls"]:
+        return []
+    return [f"Model: {usage['calls']} call(s), {usage['tool_calls']} tool call(s), {usage['test_runs']} test run(s) "
+            f"of its own; tokens {usage['input_tokens']} in, {usage['output_tokens']} out, "
+            f"{usage['cache_write_tokens']} written to and {usage['cache_read_tokens']} read from the cache; "
+            f"${usage['dollars']:.4f}. Transcript: `{usage['transcript']}`.", ""]
 
 
 def _kept_markdown(kept: dict[str, Any]) -> list[str]:
