@@ -39,6 +39,8 @@ def allowance(state: LoopState, now: float | None = None) -> Allowance:
             "dollars": (budget.get("max_dollars"), spent.get("dollars", 0.0)),
             "test_runs": (budget.get("max_test_runs"), executions(state))}
     left = {name: max(0, cap - used) if cap is not None else None for name, (cap, used) in caps.items()}
+    if left["test_runs"] is not None:  # the graph's own test of the step's proposal is reserved
+        left["test_runs"] = max(0, left["test_runs"] - 1)
     return Allowance(seconds=seconds_left(state, now), **left)
 
 

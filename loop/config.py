@@ -130,7 +130,8 @@ class BudgetConfig(_Section):
     max_dollars: float | None = Field(None, gt=0)
     """Model spend, checked before each call."""
     max_test_runs: int | None = Field(None, ge=1)
-    """Test executions, the graph's and the model's own (`run_tests`), checked before each."""
+    """Test executions, the graph's and the model's own (`run_tests`), checked before each proposal and each
+    run the model asks for."""
     stuck_after: int = Field(3, ge=2)
     """Stop as `stuck` when this many different proposals in a row end with the same failure."""
 

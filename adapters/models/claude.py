@@ -16,7 +16,7 @@ from typing import Any
 from greenloop.adapters.models.context import system_prompt, task_prompt
 from greenloop.adapters.models.editor import EDITOR, SEARCH, WorkspaceTools
 from greenloop.adapters.models.exchanges import Exchanges
-from greenloop.adapters.models.prices import Price, estimate_tokens, worst_case
+from greenloop.adapters.models.prices import PER_PRICE_UNIT, Price, estimate_tokens, worst_case
 from greenloop.adapters.models.toolbox import BENCH_TOOLS, run_bench_tool
 from greenloop.adapters.protocols import Allowance, Bench, BudgetSpent, ModelRequest, Proposal, Usage
 from greenloop.loop.errors import GreenloopError, UsageError
@@ -88,7 +88,9 @@ class ClaudeModel:
                                   f"{max(0, allowance.tokens - usage.tokens)} are left", usage)
         if allowance.dollars is not None and self.price is not None:
             left = allowance.dollars - usage.dollars
-            cap = min(cap, int((left - worst_case(self.price, prompt, 0)) / (self.price.output / 1e6)))
+            for_output = left - worst_case(self.price, prompt, 0)  # every prompt token at its dearest rate
+            rate = self.price.band(prompt).output / PER_PRICE_UNIT  # the band the prompt puts the whole call in
+            cap = min(cap, int(for_output / rate) if rate else cap if for_output >= 0 else 0)
             if cap < MIN_OUTPUT_TOKENS:
                 raise BudgetSpent(f"dollar budget: the next model call could cost "
                                   f"${worst_case(self.price, prompt, MIN_OUTPUT_TOKENS):.4f}, ${max(0.0, left):.4f} "
@@ -117,10 +119,12 @@ class ClaudeModel:
             else:
                 if name == "run_tests" and request.allowance.test_runs is not None and (
                         usage.test_runs >= request.allowance.test_runs):
-                    raise BudgetSpent(f"test-run budget spent: {request.allowance.test_runs} left for this step, "
-                                      "all used", usage)
-                bench.record(sorted(tools.edited))
-                text, is_error = run_bench_tool(name, tool_input, bench)
+                    text, is_error = (f"not run: the test-run budget allowed {request.allowance.test_runs} run(s) "
+                                      "in this step and they are used; finish your change (greenloop tests your "
+                                      "proposal itself)"), True
+                else:
+                    bench.record(sorted(tools.edited))
+                    text, is_error = run_bench_tool(name, tool_input, bench)
         except GreenloopError as error:
             text, is_error = error.problem, True
         self.exchanges.note_tool(request.step, {"call": block.get("id"), "tool": name, "input": tool_input,

@@ -38,8 +38,10 @@ class Exchanges:
     def call(self, step: int, index: int, request: dict[str, Any], secrets: list[str]) -> dict[str, Any]:
         """The exchange for this call of this step: `{"request", "reply", "dollars", "source"}`."""
         journaled = exchange_path(self.journal, step, index)
-        if journaled.is_file():
-            return {**json.loads(journaled.read_text(encoding="utf-8")), "source": "journal"}
+        if journaled.is_file():  # paid for before a kill (and recorded again: the kill may have come in between)
+            exchange = json.loads(journaled.read_text(encoding="utf-8"))
+            self._keep(step, index, exchange)
+            return {**exchange, "source": "journal"}
         if self.replay is not None:
             recorded = exchange_path(self.replay, step, index)
             if not recorded.is_file():
@@ -53,10 +55,14 @@ class Exchanges:
             self.paid += 1
             exchange = {"request": request, "reply": redact(reply, secrets), "dollars": dollars}
         self._write(journaled, exchange)
+        self._keep(step, index, exchange)
+        return {**exchange, "source": "replay" if self.replay is not None else "api"}
+
+    def _keep(self, step: int, index: int, exchange: dict[str, Any]) -> None:
+        """The exchange in the `--record` folder too, which replay answers from."""
         if self.record is not None:
             self._write(exchange_path(self.record, step, index), exchange)
             write_atomic(self.record / META, json.dumps({"model": self.model_id}))
-        return {**exchange, "source": "replay" if self.replay is not None else "api"}
 
     def note_tool(self, step: int, record: dict[str, Any]) -> None:
         """One line per tool call in `step-NNNN/tools.jsonl`: what the model ran, how long, whether it failed."""

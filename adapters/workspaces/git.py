@@ -136,8 +136,11 @@ class GitWorkspace:
     def record(self, paths: list[str]) -> None:
         """Take edits made in the working tree to these files (a model's tools) into the index, which is the
         workspace's change: `diff` and `tree` read it. Deleted files are recorded as deletions."""
-        if paths:
-            Repo(self.path).git.add("-A", "--", *paths)
+        git = Repo(self.path).git
+        ignored = set(git.check_ignore("--", *paths, with_exceptions=False).splitlines()) if paths else set()
+        wanted = [p for p in paths if p not in ignored]  # an ignored file is not part of a change (git add refuses)
+        if wanted:
+            git.add("-A", "--", *wanted)
 
     def diff(self) -> str:
         return Repo(self.path).git.diff("--no-color", "--cached", self.base_commit, strip_newline_in_stdout=False)
