@@ -181,7 +181,8 @@ class Bench(Protocol):
 
     def run_tests(self, selection: list[str] | None = None) -> TestReport:
         """The sandbox brought to the worktree's change, then the test command (only `selection`, where the runner
-        can); raises `BudgetSpent` when the run would cross the test-run or time cap."""
+        can), for at most the run's wall time left; raises `SetupError`/`ServiceStartError` when the change does not
+        start. (Counting runs against the budget is the model's job: it knows its allowance.)"""
 
     def service_logs(self, service: str | None = None, since: float | None = None) -> list[LogLine]: ...
 

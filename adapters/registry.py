@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -36,6 +35,7 @@ def _claude(kind: str, argument: str, base: Path, config: Config, run_dir: Path 
     from greenloop.adapters.models.claude import ClaudeModel
     from greenloop.adapters.models.exchanges import Exchanges, recorded_model
     from greenloop.adapters.models.prices import cost, price_for
+    from greenloop.loop.redact import secret_values  # with the config's own secrets: the run registered them
 
     settings = config.model
     journal = (run_dir or base) / "model"
@@ -44,7 +44,7 @@ def _claude(kind: str, argument: str, base: Path, config: Config, run_dir: Path 
         model_id = recorded_model(folder)
         exchanges = Exchanges(journal, None, model_id, record=record, replay=folder)
         return ClaudeModel(f"replay:{folder}", model_id, exchanges, price_for(model_id, settings.prices),
-                           _secrets(config), settings.max_rounds, settings.max_output_tokens)
+                           secret_values(), settings.max_rounds, settings.max_output_tokens)
     from greenloop.adapters.models.client import MessagesClient
 
     model_id = argument
@@ -58,26 +58,15 @@ def _claude(kind: str, argument: str, base: Path, config: Config, run_dir: Path 
                             initial_wait=settings.retry_initial_wait, max_wait=settings.retry_max_wait,
                             timeout=settings.call_timeout, on_retry=_say)
 
-    def send(request: dict) -> tuple[dict, float]:
-        reply = client.create(**request).model_dump(mode="json", exclude_none=True)
+    def send(request: dict, seconds: float) -> tuple[dict, float]:
+        reply = client.create(seconds=seconds, **request).model_dump(mode="json", exclude_none=True)
         return reply, cost(price, reply.get("usage") or {}) if price is not None else 0.0
 
     exchanges = Exchanges(journal, send, model_id, record=record.resolve() if record else None)
-    return ClaudeModel(f"anthropic:{model_id}", model_id, exchanges, price, _secrets(config),
+    return ClaudeModel(f"anthropic:{model_id}", model_id, exchanges, price, secret_values(),
                        settings.max_rounds, settings.max_output_tokens)
 
 
 def _say(line: str) -> None:
     """A retry is progress the user should see, in the shape of the CLI's progress lines."""
     print(f"  {'model':<9} {0:7.2f}s  {line}", file=sys.stderr, flush=True)
-
-
-def _secrets(config: Config) -> list[str]:
-    """What must never reach the model: secret-named variables in greenloop's environment, and secret-named values
-    the config hands to services."""
-    from greenloop.loop.redact import SECRET_NAME, MIN_SECRET_LENGTH, secret_values
-
-    given = {k: v for service in config.services for k, v in service.env.items()}
-    found = set(secret_values(os.environ)) | {v for k, v in given.items()
-                                               if SECRET_NAME.search(k) and len(v) >= MIN_SECRET_LENGTH}
-    return sorted(found, key=len, reverse=True)

@@ -34,7 +34,8 @@ def bring_up(ctx: RunContext, attempt: dict[str, Any], state: LoopState, phases:
             with ctx.workspace_lock:
                 ctx.live[lane] = Live(ctx.make_workspace(lane, attempt["tree"]))
         live = ctx.live[lane]
-        if live.workspace.tree() != attempt["tree"]:  # not the worktree a killed run left with this attempt
+        if live.workspace.tree() != attempt["tree"] or live.workspace.drift():  # not the worktree a killed run
+            # left with this attempt, or files changed since (by a model's tools or services on its bench)
             ctx.store(f"setup-{key}", None)
             live.workspace.reset()
             live.workspace.apply(attempt["diff"])

@@ -23,8 +23,9 @@ HTTP_TIMEOUT = 30.0
 
 
 class LaneBench:
-    """One lane's live resources, lent to the model for one step (the lane is the one its proposal will be tested
-    in, so the deploy that follows restarts nothing the bench already brought up)."""
+    """One lane's live resources, lent to the model for one step. The lane is the one its proposal will be tested
+    in, so the deploy that follows finds the worktree at the proposal's tree and restarts only what changed after
+    the model's last run (and, as for every attempt, stateful forks and setup)."""
 
     def __init__(self, ctx: RunContext, state: LoopState, lane: str, step: int, start_from: str = ""):
         self._ctx, self._state, self._lane, self._step = ctx, state, lane, step

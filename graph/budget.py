@@ -27,9 +27,10 @@ def exhausted(state: LoopState, now: float | None = None) -> str | None:
 
 
 def executions(state: LoopState) -> int:
-    """Test executions so far: the model's own (`run_tests`), and the graph's for each attempt (reruns too)."""
+    """Test executions so far: the model's own (`run_tests`), and the graph's for each attempt (reruns too) and
+    reproduction."""
     return int(state.get("spent", {}).get("test_runs", 0)) + sum(
-        a.get("test_runs", 0) for a in state.get("attempts", {}).values())
+        a.get("test_runs", 0) for a in [*state.get("attempts", {}).values(), *state.get("reproductions", [])])
 
 
 def allowance(state: LoopState, now: float | None = None) -> Allowance:

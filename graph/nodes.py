@@ -15,7 +15,7 @@ from typing import Any
 from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
-from greenloop.adapters.workspaces.diffs import is_repro_test, touched_paths
+from greenloop.adapters.workspaces.diffs import touched_paths
 from greenloop.adapters.protocols import (AttemptSummary, BudgetSpent, ModelRequest, Proposal, Publication,
                                           Published, TestReport, Ticket)
 from greenloop.graph import verdict
@@ -81,7 +81,7 @@ def prepare(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
             "messages": messages(report, targets)}
     update: dict[str, Any] = {"base": base, "targets": targets, "phases": phases}
     failing_targets = [t for t in targets if outcomes.get(t) in verdict.FAILED]
-    if not targets and getattr(ctx.model, "uses_bench", False):
+    if not targets and getattr(ctx.model, "writes_reproductions", False):
         update["reproducing"] = True  # the model writes a reproduction test first (graph/reproduction.py)
     elif not verdict.reproduced(targets, outcomes):
         update["stop_reason"] = ("no test fails at base and the ticket names none: nothing reproduces the problem"
@@ -101,7 +101,7 @@ def propose(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     spent = dict(state.get("spent", {}))
     attempts: dict[str, dict[str, Any]] = {}
     phases = {"model": 0.0}
-    halted = None
+    halted, wasted = None, 0
     for lane in range(1, room + 1):
         step = steps + lane
         if lane > 1 and exhausted({**state, "steps": step - 1, "spent": spent}):  # tokens, dollars, time: the
@@ -111,8 +111,8 @@ def propose(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         started = time.perf_counter()
         try:
             proposal = ask(ctx, state, request, f"lane-{lane}")
-        except BudgetSpent as stop:  # the call that could cross a cap was not made
-            spent, halted = charge(spent, stop.usage), stop.reason
+        except BudgetSpent as stop:  # the call that could cross a cap was not made; the step is spent (a resumed
+            spent, halted, wasted = charge(spent, stop.usage), stop.reason, 1  # run asks afresh, at the next step)
             break
         finally:
             phases["model"] += time.perf_counter() - started
@@ -126,10 +126,11 @@ def propose(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     if not attempts:
         reason = halted or f"the model ({ctx.model.name}) has no more proposals"
         return {"current": None, "batch": [], "stop_reason": reason, "spent": spent, "phases": phases,
-                "note": f"no proposal: {reason}"}
+                "steps": steps + wasted, "note": f"no proposal: {reason}"}
     batch = list(attempts)
     note = "; ".join(f"{a['id']}: {a['source'] or a['rationale']}" for a in attempts.values())
-    return {"steps": steps + len(batch), "current": batch[0], "batch": batch, "spent": spent, "attempts": attempts,
+    return {"steps": steps + len(batch) + wasted, "current": batch[0], "batch": batch, "spent": spent,
+            "attempts": attempts,
             "stop_reason": halted, "phases": phases,
             "note": note + (f" (side by side in {len(batch)} sandboxes)" if len(batch) > 1 else "")}
 
@@ -159,7 +160,7 @@ def ask(ctx: RunContext, state: LoopState, request: ModelRequest, lane: str) -> 
         if getattr(ctx.model, "uses_bench", False):
             from greenloop.graph.bench import LaneBench
 
-            bench = LaneBench(ctx, state, lane, request.step, request.reproduction)
+            bench = LaneBench(ctx, state, lane, request.step, (state.get("reproduction") or {}).get("diff", ""))
         proposal = ctx.model.propose(request, bench)
         with (journal / "calls.jsonl").open("a", encoding="utf-8") as calls:
             calls.write(json.dumps({"step": request.step, "model": ctx.model.name, "at": round(time.time(), 3),
@@ -187,14 +188,16 @@ def deploy(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         return refuse(attempt, "duplicate", f"the same change as {twin}, which was already tried")
     attempt["diffstat"] = [list(row) for row in numstat]
     touched = sorted({path for path, _, _ in numstat} | set(touched_paths(attempt["diff"])))
-    repro_dir = ctx.config.test.repro_dir
-    hits = [path for path in verdict.protected_hits(touched, ctx.config.test.protected_paths)  # a new test file
-            if not (is_repro_test(path, repro_dir) and not (base.path / path).exists())]  # under repro_dir is not
+    reproduction = state.get("reproduction")
+    if not verdict.keeps_reproduction(attempt["diff"], reproduction):
+        return refuse(attempt, "refused", f"changes or drops the reproduction test of {reproduction['id']}, which "
+                                          "every fix must keep as it is")
+    kept = set(verdict.reproduction_paths(reproduction))  # protected, but accepted (and unchanged, just checked)
+    hits = [path for path in verdict.protected_hits(touched, ctx.config.test.protected_paths) if path not in kept]
     if hits:
         return refuse(attempt, "refused", f"touches protected path(s): {', '.join(hits)}")
-    if not verdict.keeps_reproduction(attempt["diff"], state.get("reproduction")):
-        return refuse(attempt, "refused", f"changes or drops the reproduction test of "
-                                          f"{state['reproduction']['id']}, which every fix must keep as it is")
+    if kept and set(touched) <= kept:
+        return refuse(attempt, "refused", "changes nothing but the reproduction test")
     try:
         tree = base.tree_with(attempt["diff"])
     except PatchError as error:

@@ -7,6 +7,7 @@ green only when they pass.
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -21,6 +22,12 @@ from greenloop.graph.state import LoopState, RunContext
 from greenloop.loop.errors import PatchError, ServiceStartError, SetupError
 
 
+BROKEN = re.compile(r"(E\s+)?(NameError|ImportError|ModuleNotFoundError|SyntaxError|IndentationError)\b|"
+                    r"fixture '[^']+' not found")
+"""A failure of the test's own making, which no fix of the code under test can turn green."""
+HOOKS = re.compile(r"^\+.*(\bpytest_plugins\b|\bdef pytest_\w+)", re.M)
+
+
 @timed
 def reproduce(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """Ask for a reproduction test (one step of the budget) and check it at base in lane 1's sandbox."""
@@ -32,8 +39,9 @@ def reproduce(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         proposal = ask(ctx, state, model_request(ctx, state, step, "reproduce", history), "lane-1")
-    except BudgetSpent as stop:
-        return {"spent": charge(state.get("spent", {}), stop.usage), "stop_reason": f"no reproduction: {stop.reason}",
+    except BudgetSpent as stop:  # the step is spent: a resumed run asks afresh, at the next step
+        return {"steps": step, "spent": charge(state.get("spent", {}), stop.usage),
+                "stop_reason": f"no reproduction: {stop.reason}",
                 "phases": {"model": time.perf_counter() - started}, "note": f"budget: {stop.reason}"}
     phases: dict[str, float] = {"model": time.perf_counter() - started}
     if proposal is None:
@@ -54,14 +62,17 @@ def reproduce(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     if report is not None:
         paths = touched_paths(attempt["diff"])
         new = {t: r.outcome for t, r in report.results.items() if t.split("::")[0] in paths}
-        failing = sorted(t for t, outcome in new.items() if outcome == "failed")
-        attempt.update(status="tested", outcomes=new, failing=failing, messages=messages(report, sorted(new)))
+        failing = sorted(t for t, outcome in new.items()
+                         if outcome == "failed" and not BROKEN.match(report.results[t].message))
+        attempt.update(status="tested", outcomes=new, failing=failing, messages=messages(report, sorted(new)),
+                       test_runs=1)
         if not new:
             problem = "its tests did not run: " + (report.output_tail.strip().splitlines() or ["no output"])[-1]
         elif not failing:
             problem = ("its tests pass at base, so they do not show the problem" if all(
-                o == "passed" for o in new.values()) else "none of its tests fails by assertion at base (errors and "
-                "skips do not count: a test that cannot run shows nothing)")
+                o == "passed" for o in new.values()) else "none of its tests fails at base for a reason a fix can "
+                "change: errors, skips, and failures from the test's own code (a NameError, an import that does not "
+                "exist, a missing fixture) do not count")
     if problem is not None:
         attempt.update(outcome="rejected", refusal=problem)
         return {**update, "reproductions": [attempt], "note": f"{attempt['id']} rejected: {problem}"}
@@ -90,6 +101,8 @@ def _not_a_reproduction(ctx: RunContext, attempt: dict[str, Any]) -> str | None:
     if wrong:
         return (f"it may only add new test files (test_*.py) under {repro_dir}, and it touches "
                 f"{', '.join(wrong)}")
+    if HOOKS.search(attempt["diff"]):
+        return "it declares pytest plugins or hooks, which would change how every other test runs"
     return None
 
 

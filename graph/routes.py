@@ -18,7 +18,7 @@ def stop(state: LoopState) -> bool:
 def after_prepare(state: LoopState) -> Literal["reproduce", "generate", "give_up"]:
     if stop(state):
         return "give_up"
-    return "reproduce" if state.get("reproducing") else "generate"
+    return "reproduce" if state.get("reproducing") and not state.get("reproduction") else "generate"
 
 
 def after_reproduce(state: LoopState) -> Literal["reproduce", "generate", "give_up"]:

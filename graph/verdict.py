@@ -71,6 +71,10 @@ def settle_flakes(after: dict[str, str], rerun: dict[str, str]) -> tuple[dict[st
     return {**after, **dict.fromkeys(flaky, "passed")}, flaky
 
 
+def reproduction_paths(reproduction: dict[str, Any] | None) -> list[str]:
+    return sorted(file_sections(reproduction["diff"])) if reproduction else []
+
+
 def keeps_reproduction(diff: str, reproduction: dict[str, Any] | None) -> bool:
     """Whether an attempt carries the accepted reproduction test exactly as it was accepted."""
     if not reproduction:

@@ -126,7 +126,8 @@ class BudgetConfig(_Section):
     max_minutes: float = Field(30, gt=0)
     """Wall time for the whole run."""
     max_tokens: int | None = Field(None, ge=1)
-    """Model tokens (input + output), checked before each call."""
+    """Every token the model's calls process (input, output, cache writes and cache reads), checked before each
+    call against that call's worst case."""
     max_dollars: float | None = Field(None, gt=0)
     """Model spend, checked before each call."""
     max_test_runs: int | None = Field(None, ge=1)

@@ -75,6 +75,9 @@ def check(options: RunOptions) -> Checked:
     if options.record and not (model_spec or "").startswith(("anthropic:", "replay:")):
         raise UsageError("--record keeps a Claude model's exchanges, and this run has none",
                          "use it with --model anthropic:<model-id>")
+    if options.record and options.record.exists() and any(options.record.iterdir()):
+        raise UsageError(f"--record {options.record}: the folder is not empty (a recording mixed with another "
+                         "would not replay)", "record into a new or empty folder")
     _check_clean(repo, repo_path, config_path, Path(options.ticket_file or ""))
     return Checked(repo=repo_path, base_commit=repo.head.commit.hexsha, config=config, ticket=ticket,
                    model_spec=model_spec, given=given)

@@ -14,11 +14,21 @@ MIN_SECRET_LENGTH = 6
 MASK = "[redacted]"
 
 
+_ALSO_SECRET: set[str] = set()
+
+
+def treat_as_secret(named: Mapping[str, str]) -> None:
+    """Mask, from now on in this process, the values of these variables whose names say they are secrets: those a
+    config hands to services (`[[services]] env`), which are not in greenloop's own environment."""
+    _ALSO_SECRET.update(v for k, v in named.items() if SECRET_NAME.search(k) and len(v) >= MIN_SECRET_LENGTH)
+
+
 def secret_values(environ: Mapping[str, str] | None = None) -> list[str]:
-    """Values of environment variables whose names say they are secrets, longest first."""
+    """Values of environment variables whose names say they are secrets (and those `treat_as_secret` was given),
+    longest first."""
     environ = os.environ if environ is None else environ
     values = {v for k, v in environ.items() if SECRET_NAME.search(k) and len(v) >= MIN_SECRET_LENGTH}
-    return sorted(values, key=len, reverse=True)
+    return sorted(values | _ALSO_SECRET, key=len, reverse=True)
 
 
 def redact(value: Any, secrets: list[str] | None = None) -> Any:

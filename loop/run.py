@@ -173,7 +173,11 @@ def _drive(run_dir: Path, config: Config, state: dict[str, Any] | None, manifest
     from greenloop.graph.build import build_graph
     from greenloop.loop.evidence import build_evidence, write_evidence
 
+    from greenloop.loop.redact import treat_as_secret
+
     adopt_orphans()  # services' orphaned children come back to us to be reaped, not to a PID 1 that may never
+    for service in config.services:  # secrets the config gives services are masked in everything the run writes
+        treat_as_secret(service.env)
     run_id = run_dir.name
     meta = json.loads((run_dir / "run.json").read_text())
     model = _model(meta, config, run_dir)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from http.client import HTTPException
 from typing import Any
 
 from greenloop.adapters.models.context import system_prompt, task_prompt
@@ -25,13 +26,18 @@ from greenloop.loop.redact import redact
 MIN_OUTPUT_TOKENS = 1024
 """A call that could not even write this much within the budget is not worth making."""
 CACHED = {"type": "ephemeral"}
+TOOL_USE_OVERHEAD = 1100
+"""Prompt tokens the API adds on its side for tool use: its tool-use system prompt (~350) and the text editor
+tool's definition (~700), per Anthropic's tool-pricing page."""
 
 
 class ClaudeModel:
     """`anthropic:<model-id>` (or `replay:DIR`, the same loop answered from a recording)."""
 
     uses_bench = True
-    """It edits, tests and sends requests on the lane's bench, and can write a reproduction test."""
+    """It edits, tests and sends requests on the lane's bench."""
+    writes_reproductions = True
+    """With nothing failing at base, it can write the failing test first."""
 
     def __init__(self, name: str, model_id: str, exchanges: Exchanges, price: Price | None, secrets: list[str],
                  max_rounds: int = 30, max_output_tokens: int = 8192):
@@ -43,7 +49,7 @@ class ClaudeModel:
             raise UsageError(f"{self.name} works with tools and needs a bench", "run it through greenloop run")
         reproducing = request.task == "reproduce"
         tools = WorkspaceTools(bench.root, request.base_commit, ["**"] if reproducing else request.protected_paths,
-                               request.repro_dir)
+                               request.repro_dir if reproducing else None)  # new tests only for a reproduction
         deadline = time.time() + request.allowance.seconds
         usage = Usage()
         system = [{"type": "text", "text": system_prompt(), "cache_control": CACHED}]
@@ -55,7 +61,7 @@ class ClaudeModel:
                     "messages": _with_moving_breakpoint(messages)}
             body = redact(body, self.secrets)  # no secret reaches the model, whatever a file or a log held
             body["max_tokens"] = self._output_cap(body, usage, request.allowance, deadline)
-            exchange = self.exchanges.call(request.step, index, body, self.secrets)
+            exchange = self.exchanges.call(request.step, index, body, self.secrets, deadline - time.time())
             usage = usage + self._charge(exchange)
             reply = exchange["reply"]
             messages.append({"role": "assistant", "content": reply["content"]})
@@ -79,7 +85,7 @@ class ClaudeModel:
         not even MIN_OUTPUT_TOKENS fit, or the time is up."""
         if time.time() >= deadline:
             raise BudgetSpent("wall-time budget spent before the next model call", usage)
-        prompt = estimate_tokens(json.dumps(body))
+        prompt = estimate_tokens(json.dumps(body)) + TOOL_USE_OVERHEAD
         cap = self.max_output_tokens
         if allowance.tokens is not None:
             cap = min(cap, allowance.tokens - usage.tokens - prompt)
@@ -127,8 +133,11 @@ class ClaudeModel:
                     text, is_error = run_bench_tool(name, tool_input, bench)
         except GreenloopError as error:
             text, is_error = error.problem, True
-        self.exchanges.note_tool(request.step, {"call": block.get("id"), "tool": name, "input": tool_input,
-                                                "is_error": is_error, "seconds": round(time.time() - started, 3)})
+        except (ValueError, TypeError, KeyError, AttributeError, OSError, HTTPException) as error:  # bad input
+            text, is_error = f"{name} failed: {type(error).__name__}: {error}", True  # the model can correct
+        self.exchanges.note_tool(request.step, redact({"call": block.get("id"), "tool": name, "input": tool_input,
+                                                       "is_error": is_error,
+                                                       "seconds": round(time.time() - started, 3)}, self.secrets))
         return {"type": "tool_result", "tool_use_id": block["id"], "content": text, "is_error": is_error}
 
 

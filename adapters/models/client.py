@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from typing import Callable
 
 import anthropic
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import (RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_before_delay,
+                      wait_exponential_jitter)
 
 from greenloop.loop.errors import InfraError, UsageError
 
@@ -78,11 +80,23 @@ class MessagesClient:
         self._sdk = anthropic.Anthropic(api_key=api_key, base_url=base_url, max_retries=0,
                                         timeout=anthropic.Timeout(timeout, connect=connect))
 
-    def create(self, **request) -> anthropic.types.Message:
-        retrying = Retrying(stop=stop_after_attempt(self.retries + 1), wait=self._wait,
-                            retry=retry_if_exception(retryable), before_sleep=self._before_sleep, reraise=True)
+    def create(self, *, seconds: float | None = None, **request) -> anthropic.types.Message:
+        """One call, retried as needed; with `seconds`, the call and its retries end within that time (the run's
+        wall-time budget), each try's timeout shortened to what is left."""
+        deadline = time.monotonic() + (seconds if seconds is not None else float("inf"))
+        stop = stop_after_attempt(self.retries + 1)
+        if seconds is not None:
+            stop = stop | stop_before_delay(seconds)
+
+        def once() -> anthropic.types.Message:
+            left = min(self.timeout, max(0.1, deadline - time.monotonic()))
+            timeout = anthropic.Timeout(left, connect=min(CONNECT_TIMEOUT, left))
+            return self._sdk.with_options(timeout=timeout).messages.create(**request)
+
+        retrying = Retrying(stop=stop, wait=self._wait, retry=retry_if_exception(retryable),
+                            before_sleep=self._before_sleep, reraise=True)
         try:
-            return retrying(self._sdk.messages.create, **request)
+            return retrying(once)
         except anthropic.APIError as e:
             raise self._failure(e, request, tries=retrying.statistics.get("attempt_number", 1)) from e
 

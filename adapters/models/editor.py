@@ -49,12 +49,13 @@ class ToolError(Exception):
 class WorkspaceTools:
     """Runs one agent's editor and search calls inside the worktree `root`, and remembers what it changed."""
 
-    def __init__(self, root: Path, base_commit: str, protected: list[str], repro_dir: str = "tests/repro/",
+    def __init__(self, root: Path, base_commit: str, protected: list[str], repro_dir: str | None = None,
                  max_chars: int = 16000):
         self.root = root.resolve()
         self.base_commit = base_commit
         self.protected = GitIgnoreSpec.from_lines(protected)
-        self.repro_dir = repro_dir.strip("/") + "/"
+        self.repro_dir = repro_dir.strip("/") + "/" if repro_dir else None
+        """Where new test files may be written though tests are protected: only while writing a reproduction."""
         self.max_chars = max_chars
         self.edited: set[str] = set()  # repository-relative paths; the caller stages them in git
 
@@ -93,14 +94,22 @@ class WorkspaceTools:
         if ".git" in PurePosixPath(rel).parts:
             raise ToolError(f"refused: {path}: .git is off limits")
         if write and self.protected.match_file(rel) and not self._new_repro_test(rel):
-            raise ToolError(f"refused: {rel}: protected path: tests and test config are read-only (a new test file "
-                            f"may be created under {self.repro_dir} as test_*.py or *_test.py)")
+            allowed = (f" (a new test file may be created under {self.repro_dir} as test_*.py or *_test.py)"
+                       if self.repro_dir else "")
+            raise ToolError(f"refused: {rel}: protected path: tests and test config are read-only{allowed}")
+        if write and self._ignored(rel):
+            raise ToolError(f"refused: {rel} is git-ignored, so it would not be part of the change greenloop tests "
+                            "and publishes")
         return target, rel
+
+    def _ignored(self, rel: str) -> bool:
+        return subprocess.run(["git", "-C", str(self.root), "check-ignore", "-q", "--", rel],
+                              capture_output=True).returncode == 0
 
     def _new_repro_test(self, rel: str) -> bool:
         """A test file under the repro folder that the base commit lacks: the reproduction the agent may write
         (and edit again), which can change no test the verdict relies on."""
-        if not is_repro_test(rel, self.repro_dir):
+        if self.repro_dir is None or not is_repro_test(rel, self.repro_dir):
             return False
         at_base = subprocess.run(["git", "-C", str(self.root), "cat-file", "-e", f"{self.base_commit}:{rel}"],
                                  capture_output=True)
@@ -163,6 +172,8 @@ class WorkspaceTools:
         return f"{'Overwrote' if existed else 'Created'} {rel} ({len(_lines(text))} lines)"
 
     def _insert(self, tool_input: dict) -> str:
+        if "new_str" not in tool_input and "insert_text" in tool_input:  # the 20250728 editor's name for it
+            tool_input = {**tool_input, "new_str": tool_input["insert_text"]}
         path, after, new = _arguments(tool_input, path=str, insert_line=int, new_str=str)
         target, rel = self._resolve(path, write=True)
         lines = _lines(_read(target, path))

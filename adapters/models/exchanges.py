@@ -26,17 +26,19 @@ def exchange_path(folder: Path, step: int, call: int) -> Path:
 
 
 class Exchanges:
-    """`call(step, index, request)` → (reply, usage dict, dollars). `send` makes the real call; None replays only
-    (`replay:DIR`), where an exchange missing from the recording is an error naming where the run diverged."""
+    """`call(step, index, …)` → the exchange. `send(request, seconds)` makes the real call and returns (reply,
+    dollars); None replays only (`replay:DIR`), where an exchange missing from the recording, or a tool call that
+    ended otherwise than recorded, is an error naming where the run left the recording. Replies are journaled
+    redacted, like requests: a secret never reaches the disk."""
 
-    def __init__(self, journal: Path, send: Callable[[dict[str, Any]], tuple[dict[str, Any], float]] | None,
+    def __init__(self, journal: Path, send: Callable[[dict[str, Any], float], tuple[dict[str, Any], float]] | None,
                  model_id: str, record: Path | None = None, replay: Path | None = None):
         self.journal, self.send, self.model_id, self.record, self.replay = journal, send, model_id, record, replay
-        self.paid = 0
-        """Calls this process actually sent (the rest came from the journal or the recording)."""
 
-    def call(self, step: int, index: int, request: dict[str, Any], secrets: list[str]) -> dict[str, Any]:
-        """The exchange for this call of this step: `{"request", "reply", "dollars", "source"}`."""
+    def call(self, step: int, index: int, request: dict[str, Any], secrets: list[str],
+             seconds: float) -> dict[str, Any]:
+        """The exchange for this call of this step, `{"request", "reply", "dollars", "source"}`; a call sent to the
+        API may take at most `seconds`, retries included."""
         journaled = exchange_path(self.journal, step, index)
         if journaled.is_file():  # paid for before a kill (and recorded again: the kill may have come in between)
             exchange = json.loads(journaled.read_text(encoding="utf-8"))
@@ -49,14 +51,17 @@ class Exchanges:
                                  "asked for more than the recorded one did", "replay the recording with the config "
                                  "and repository state it was made with (same commit, same budget)")
             exchange = json.loads(recorded.read_text(encoding="utf-8"))
+            _same_course(exchange["request"], request, self.replay, step, index)
         else:
             assert self.send is not None
-            reply, dollars = self.send(request)
-            self.paid += 1
+            reply, dollars = self.send(request, seconds)
             exchange = {"request": request, "reply": redact(reply, secrets), "dollars": dollars}
-        self._write(journaled, exchange)
+            self._write(journaled, exchange)
+            self._keep(step, index, exchange)
+            return {**exchange, "reply": reply, "source": "api"}  # the model's own text for its tools: masking a
+        self._write(journaled, exchange)  # value it happened to write (`postgres`) would corrupt its edit
         self._keep(step, index, exchange)
-        return {**exchange, "source": "replay" if self.replay is not None else "api"}
+        return {**exchange, "source": "replay"}
 
     def _keep(self, step: int, index: int, exchange: dict[str, Any]) -> None:
         """The exchange in the `--record` folder too, which replay answers from."""
@@ -75,6 +80,20 @@ class Exchanges:
     def _write(path: Path, exchange: dict[str, Any]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, json.dumps(exchange, indent=1))
+
+
+def _same_course(recorded: dict[str, Any], asked: dict[str, Any], folder: Path, step: int, index: int) -> None:
+    """A replay stays on the recorded run's course only while its tool calls end as they did there: the same
+    calls, each failing or succeeding alike (their output, test durations say, may differ)."""
+    def outcomes(request: dict[str, Any]) -> list[tuple[str, bool]]:
+        turn = request["messages"][-1]["content"] if request.get("messages") else []
+        return [(block.get("tool_use_id"), bool(block.get("is_error"))) for block in turn
+                if isinstance(block, dict) and block.get("type") == "tool_result"]
+
+    if outcomes(recorded) != outcomes(asked):
+        raise UsageError(f"replay: this run left the recording {folder} before step {step} call {index}: a tool call "
+                         "that succeeded there failed here, or the reverse", "replay the recording on the commit and "
+                         "config it was made with")
 
 
 def recorded_model(folder: Path) -> str:

@@ -88,16 +88,19 @@ def test_a_diff_touching_tests_is_refused_before_deploy(example, tmp_path):
     git(repo, "rm", "-q", "tests/test_convert.py")  # "fix" by deleting the failing test
     (tampered / "01-delete-test.diff").write_text(git(repo, "diff", "--cached"))
     git(repo, "reset", "-q", "--hard")
-    shutil.copy(patches / "02-right.diff", tampered / "02-right.diff")
+    (tampered / "02-a-new-test-that-rewrites-results.diff").write_text(  # pytest imports every test module
+        "--- /dev/null\n+++ b/tests/repro/test_zz.py\n@@ -0,0 +1 @@\n+pytest_plugins = ['hack']\n")
+    shutil.copy(patches / "02-right.diff", tampered / "03-right.diff")
 
     result = run_cli("run", repo, "--ticket", ticket, "--model", f"scripted:{tampered}", "--json")
 
     assert result.code == 0, result.stderr
     evidence, markdown = evidence_of(result)
-    refused, fixed = evidence["attempts"]
+    refused, plugin, fixed = evidence["attempts"]
     assert refused["status"] == "refused" and "tests/test_convert.py" in refused["refusal"]
     assert "endpoints" not in refused and "tree" not in refused  # never deployed
-    assert fixed["outcome"] == "fixed" and evidence["budget"]["steps"] == 2
+    assert plugin["status"] == "refused" and "tests/repro/test_zz.py" in plugin["refusal"]
+    assert fixed["outcome"] == "fixed" and evidence["budget"]["steps"] == 3
     assert "Refused before deploy" in markdown
     assert "tests/test_convert.py" in git(repo, "ls-tree", "-r", "--name-only", result.json["branch"])
     assert_nothing_left(repo)

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from greenloop.adapters.models.exchanges import exchange_path
+from greenloop.adapters.models.claude import TOOL_USE_OVERHEAD
 from greenloop.adapters.models.prices import Price, estimate_tokens, price_for, worst_case
 from greenloop.adapters.protocols import (Allowance, BudgetSpent, HttpReply, LogLine, ModelRequest, Proposal,
                                           TestReport, TestResult, Ticket, Usage)
@@ -166,7 +167,7 @@ def tool_results(body: dict) -> list[dict]:
 
 def prompt_tokens(body: dict) -> int:
     """The prompt estimate the model made for this request before it set max_tokens."""
-    return estimate_tokens(json.dumps({k: v for k, v in body.items() if k != "max_tokens"}))
+    return estimate_tokens(json.dumps({k: v for k, v in body.items() if k != "max_tokens"})) + TOOL_USE_OVERHEAD
 
 
 def count_markers(value: object) -> int:

@@ -30,7 +30,8 @@ def repo(tmp_path):
 
 @pytest.fixture
 def tools(repo):
-    return WorkspaceTools(repo, git(repo, "rev-parse", "HEAD").strip(), PROTECTED)
+    # as while writing a reproduction: new test files may be added under tests/repro/
+    return WorkspaceTools(repo, git(repo, "rev-parse", "HEAD").strip(), PROTECTED, repro_dir="tests/repro/")
 
 
 def edit(tools: WorkspaceTools, command: str, **tool_input) -> tuple[str, bool]:
@@ -229,3 +230,21 @@ def test_long_results_are_cut_with_a_note_on_how_to_ask_for_less(repo):
     lines = roomy.search({"pattern": "hit"})[0].splitlines()
     assert lines[99] == "many.txt:100: hit"
     assert lines[100:] == ["... 50 more not shown: narrow the search with path, glob or a more specific pattern"]
+
+
+def test_a_fix_may_add_no_test_file_and_no_git_ignored_file(repo):
+    """Outside a reproduction, a new test file could change how every other test runs (pytest imports it), and an
+    ignored file would be tested but never published."""
+    (repo / ".gitignore").write_text("local_settings.py\n")
+    fixing = WorkspaceTools(repo, git(repo, "rev-parse", "HEAD").strip(), PROTECTED)
+    text, is_error = fixing.editor({"command": "create", "path": "tests/repro/test_new.py", "file_text": "x = 1\n"})
+    assert is_error and "protected path" in text and "may be created" not in text
+    text, is_error = fixing.editor({"command": "create", "path": "local_settings.py", "file_text": "DEBUG = 1\n"})
+    assert is_error and "git-ignored" in text
+    assert fixing.edited == set()
+
+
+def test_insert_takes_the_20250728_editors_insert_text(tools, repo):
+    text, is_error = tools.editor({"command": "insert", "path": "calc.py", "insert_line": 0, "insert_text": "# top\n"})
+    assert not is_error, text
+    assert (repo / "calc.py").read_text().startswith("# top\n")
