@@ -126,6 +126,7 @@ class MessagesStandIn:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as the real API: retries reuse the SDK's pooled connection
+            disable_nagle_algorithm = True  # else its separate header and body writes stall 40 ms on delayed ACKs
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
