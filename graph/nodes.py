@@ -306,7 +306,8 @@ def publish(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
                               branch=ctx.config.publish.branch_prefix + slug(ticket.title),
                               message=commit_message({**state, "verdict": "fixed"}))
     published = ctx.remember("published", lambda: ctx.publisher.publish(publication), Published)
-    return {"verdict": "fixed", "published": published.model_dump(),
+    return {"verdict": "fixed", "published": published.model_dump(), "stop_reason": None,  # (a batch-mate's budget
+            # stop does not describe a run whose other candidate passed)
             "note": f"branch {published.branch} at {published.commit[:12]}"}
 
 

@@ -22,9 +22,9 @@ from greenloop.graph.state import LoopState, RunContext
 from greenloop.loop.errors import PatchError, ServiceStartError, SetupError
 
 
-BROKEN = re.compile(r"(E\s+)?(NameError|ImportError|ModuleNotFoundError|SyntaxError|IndentationError)\b|"
-                    r"fixture '[^']+' not found")
-"""A failure of the test's own making, which no fix of the code under test can turn green."""
+BROKEN = re.compile(r"^(?P<file>\S+\.py):\d+: (NameError|ImportError|ModuleNotFoundError|SyntaxError)\b")
+"""The last line of a failure raised by the test's own code (the `file:line: Error` pytest ends a traceback with),
+which no fix of the code under test can turn green."""
 HOOKS = re.compile(r"^\+.*(\bpytest_plugins\b|\bdef pytest_\w+)", re.M)
 
 
@@ -63,7 +63,7 @@ def reproduce(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         paths = touched_paths(attempt["diff"])
         new = {t: r.outcome for t, r in report.results.items() if t.split("::")[0] in paths}
         failing = sorted(t for t, outcome in new.items()
-                         if outcome == "failed" and not BROKEN.match(report.results[t].message))
+                         if outcome == "failed" and not raised_by_test_code(report.results[t].message, paths))
         attempt.update(status="tested", outcomes=new, failing=failing, messages=messages(report, sorted(new)),
                        test_runs=1)
         if not new:
@@ -71,8 +71,8 @@ def reproduce(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         elif not failing:
             problem = ("its tests pass at base, so they do not show the problem" if all(
                 o == "passed" for o in new.values()) else "none of its tests fails at base for a reason a fix can "
-                "change: errors, skips, and failures from the test's own code (a NameError, an import that does not "
-                "exist, a missing fixture) do not count")
+                "change: errors, skips, and failures raised by the test's own code (a NameError or a bad import in "
+                "it) do not count")
     if problem is not None:
         attempt.update(outcome="rejected", refusal=problem)
         return {**update, "reproductions": [attempt], "note": f"{attempt['id']} rejected: {problem}"}
@@ -84,6 +84,11 @@ def reproduce(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     return {**update, "reproductions": [attempt], "base": base, "targets": attempt["failing"],
             "reproduction": {"id": attempt["id"], "diff": attempt["diff"], "tests": attempt["failing"]},
             "note": f"{attempt['id']}: {len(attempt['failing'])} new test(s) fail at base; they are the targets"}
+
+
+def raised_by_test_code(message: str, paths: list[str]) -> bool:
+    last = BROKEN.match((message.strip().splitlines() or [""])[-1])
+    return bool(last) and last["file"] in paths
 
 
 def _not_a_reproduction(ctx: RunContext, attempt: dict[str, Any]) -> str | None:
