@@ -10,6 +10,7 @@ from greenloop.loop.config import Config
 from greenloop.loop.errors import UsageError
 
 MODEL_KINDS = {
+    "offline": "search-based program repair, no key and no network (the default): offline",
     "anthropic": "Claude with tools through the Messages API (needs ANTHROPIC_API_KEY): anthropic:claude-sonnet-5-5",
     "replay": "answers from a run recorded with --record DIR, with no key and no network: replay:DIR",
     "scripted": "replays DIR's *.diff/*.patch files in name order: scripted:DIR",
@@ -21,6 +22,10 @@ def load_model(spec: str, base: Path, config: Config | None = None, run_dir: Pat
     """A model from `KIND:ARGUMENT`; relative paths resolve against `base` (the current directory). A Claude model
     journals its calls in `run_dir/model` (the run folder; before a run exists, only its name is used)."""
     kind, _, argument = spec.partition(":")
+    if kind == "offline" and not argument:
+        from greenloop.adapters.models.offline import OfflineModel
+
+        return OfflineModel((config or Config()).model.screenings)
     if kind == "scripted" and argument:
         from greenloop.adapters.models.scripted import ScriptedModel
 

@@ -116,7 +116,10 @@ def propose(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
             break
         finally:
             phases["model"] += time.perf_counter() - started
-        if proposal is None:
+        if proposal is None or not proposal.diff.strip():  # nothing to offer; what looking cost is still spent
+            spent = charge(spent, proposal.usage) if proposal else spent
+            halted = f"the model ({ctx.model.name}) has no more proposals" + (
+                f": {proposal.rationale}" if proposal and proposal.rationale else "")
             break
         attempt_id = f"attempt-{step}"
         spent = charge(spent, proposal.usage)

@@ -61,12 +61,30 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo", help="run a bundled example end to end in a throwaway repository",
         description="Copy an example system into a fresh git repository and run the loop on it with the example's "
-                    "ticket and scripted patches (the first wrong, the second right).",
+                    "ticket and the offline repair engine (no key, no network); --model scripted:EXAMPLE/patches "
+                    "replays the example's prepared patches instead (the first wrong, the second right).",
         epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     demo.add_argument("example", nargs="?", type=Path, default=Path("examples/shop"),
                       help="an example folder with repo/, ticket.md and patches/ (default: examples/shop)")
     demo.add_argument("--dir", type=Path, help="where to create the demo repository (default: a new temp folder)")
     _common_run_options(demo)
+
+    evaluate = commands.add_parser(
+        "eval", help="run every task of a suite through the loop and tabulate the fix rate",
+        description="Run each task of SUITE (folders with repo/, ticket.md, and optionally fix.diff and meta.toml) "
+                    "through the real loop in a fresh repository, and print a table: verdict, time, test runs, and "
+                    "whether the published fix is the known one.",
+        epilog="examples:\n  greenloop eval examples/bugs\n  greenloop eval examples/bugs --max-test-runs 50 "
+               "--out results.md\n  greenloop eval examples/bugs --model replay:recordings/ --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    evaluate.add_argument("suite", type=Path, metavar="SUITE", help="a folder of tasks, e.g. examples/bugs")
+    evaluate.add_argument("--model", default="offline", metavar="M", help="the model (default: offline)")
+    evaluate.add_argument("--max-test-runs", type=int, metavar="N",
+                          help="test runs each task may spend, the model's and the graph's (default: the task's own "
+                               "budget)")
+    evaluate.add_argument("--task", action="append", default=[], metavar="NAME", help="only this task; repeatable")
+    evaluate.add_argument("--out", type=Path, metavar="FILE", help="also write the table (markdown) to FILE")
+    evaluate.add_argument("--json", action="store_true", help="print the results as JSON on stdout")
 
     resume = commands.add_parser(
         "resume", help="continue a killed run, or extend one that ran out of budget",
@@ -164,6 +182,8 @@ def _common_run_options(parser: argparse.ArgumentParser) -> None:
                                                      "name in greenloop.toml")
     parser.add_argument("--max-steps", type=int, metavar="N", help="proposals the model may make")
     parser.add_argument("--max-minutes", type=float, metavar="M", help="wall time for the whole run")
+    parser.add_argument("--max-test-runs", type=int, metavar="N",
+                        help="test executions for the whole run, the model's and the graph's")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout (progress on stderr)")
 
 
@@ -179,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "gc":
         return _gc(args)
+    if args.command == "eval":
+        return _eval(args)
     if args.command in ("baseline", "sandbox"):
         return _sandbox_command(args)
     signal.signal(signal.SIGTERM, _interrupt)
@@ -230,7 +252,8 @@ def _run(args: argparse.Namespace) -> Any:
         keep = parse_duration(args.keep, "--keep")
     options = RunOptions(repo=args.repo, ticket_file=args.ticket, ticket_text=args.ticket_text, model=args.model,
                          patch=args.patch, branch=args.branch, targets=args.target, max_steps=args.max_steps,
-                         max_minutes=args.max_minutes, keep=keep, record=args.record)
+                         max_minutes=args.max_minutes, max_test_runs=args.max_test_runs, keep=keep,
+                         record=args.record)
     if not (args.ticket or args.ticket_text or args.patch or args.branch):
         from greenloop.loop.errors import UsageError
 
@@ -365,14 +388,34 @@ def _sandbox_logs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval(args: argparse.Namespace) -> int:
+    from greenloop.evals.suite import as_json, markdown, run_suite
+    from greenloop.loop.errors import GreenloopError
+
+    def progress(result: Any) -> None:
+        print(f"  {result.task:<28} {result.verdict:<15} {result.seconds:6.1f}s  {result.test_runs:3d} test runs",
+              file=sys.stderr, flush=True)
+
+    try:
+        results = run_suite(args.suite, args.model, args.max_test_runs, args.task, progress)
+    except GreenloopError as error:
+        _print_error(error, False)
+        return error.exit_code
+    table = markdown(results, args.model, args.max_test_runs)
+    if args.out:
+        args.out.write_text(table)
+    print(as_json(results, args.model, args.max_test_runs) if args.json else table)
+    return 0
+
+
 def _run_demo(args: argparse.Namespace) -> Any:
     from greenloop.loop.demo import materialize
     from greenloop.loop.run import RunOptions, run
 
     repo, ticket, patches = materialize(args.example, args.dir)
     print(f"demo repository: {repo}", file=sys.stderr)
-    options = RunOptions(repo=repo, ticket_file=str(ticket), model=args.model or f"scripted:{patches}",
-                         max_steps=args.max_steps, max_minutes=args.max_minutes)
+    options = RunOptions(repo=repo, ticket_file=str(ticket), model=args.model or "offline",
+                         max_steps=args.max_steps, max_minutes=args.max_minutes, max_test_runs=args.max_test_runs)
     return run(options, _print_progress)
 
 

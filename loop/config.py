@@ -51,6 +51,9 @@ class TestConfig(_Section):
     """gitignore-style globs a proposal may not touch (the test-tamper guard)."""
     timeout: float = 900
     """Seconds before a test run is stopped and counted as an error."""
+    per_test_timeout: float | None = Field(None, gt=0)
+    """Seconds one pytest test may take (pytest-timeout): a test that hangs (a loop that never ends) then fails on
+    its own with a traceback, instead of the whole run being stopped with no results."""
     format: Literal["auto", "junit", "exit-code"] = "auto"
     """`auto`: JUnit XML when the command runs pytest, otherwise the exit code is the one outcome."""
     repro_dir: str = "tests/repro/"
@@ -139,8 +142,10 @@ class BudgetConfig(_Section):
 
 class ModelConfig(_Section):
     name: str | None = None
-    """`anthropic:<model-id>` (Claude with tools), `replay:DIR` (a recorded run), `scripted:DIR` (DIR's diff
-    files); overridden by --model."""
+    """`offline` (search-based repair, the default), `anthropic:<model-id>` (Claude with tools), `replay:DIR` (a
+    recorded run), `scripted:DIR` (DIR's diff files); overridden by --model."""
+    screenings: int = Field(200, ge=1)
+    """`offline`: test runs one step may spend screening candidate patches (within [budget] max_test_runs)."""
     max_rounds: int = Field(30, ge=1)
     """Tool-use rounds (model calls) per step; the step's proposal is the worktree's diff when they run out."""
     max_output_tokens: int = Field(8192, ge=1024)

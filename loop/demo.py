@@ -12,11 +12,12 @@ IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".greenloop", ".pytest_
 
 
 def materialize(example: Path, destination: Path | None = None) -> tuple[Path, Path, Path]:
-    """Copy `example/repo` into a new git repository; return (repository, ticket file, patches folder)."""
+    """Copy `example/repo` into a new git repository; return (repository, ticket file, patches folder; the folder
+    may not exist: a task of a suite has none)."""
     from git import Actor, Repo
 
     parts = {"repo": example / "repo", "ticket": example / "ticket.md", "patches": example / "patches"}
-    missing = [str(path) for path in parts.values() if not path.exists()]
+    missing = [str(path) for name, path in parts.items() if name != "patches" and not path.exists()]
     if missing:
         raise UsageError(f"{example} is not a greenloop example: missing {', '.join(missing)}",
                          "run from greenloop's source folder (examples/ lives there), or pass an example folder")

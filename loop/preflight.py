@@ -25,6 +25,7 @@ class RunOptions:
     targets: list[str] = field(default_factory=list)
     max_steps: int | None = None
     max_minutes: float | None = None
+    max_test_runs: int | None = None
     keep: float | None = None
     """`--keep`: seconds the final attempt's sandbox stays up after the run (then its watchdog takes it down)."""
     record: Path | None = None
@@ -55,7 +56,7 @@ def check(options: RunOptions) -> Checked:
     repo_path = repo_dir(options.repo)
     repo = open_repo(repo_path)
     config, config_path = load_config(repo_path)
-    config = with_caps(config, options.max_steps, options.max_minutes)
+    config = with_caps(config, options.max_steps, options.max_minutes, options.max_test_runs)
     _check_programs(config, repo_path)
     if options.patch and options.branch:
         raise UsageError("--patch and --branch both given", "validate one change at a time")
@@ -67,10 +68,7 @@ def check(options: RunOptions) -> Checked:
         ticket = TextTicketSource().load(options.ticket_text or "")
     else:
         ticket = Ticket(title=title_for(given[1]), body=title_for(given[1]), source=given[1])
-    spec = options.model or (config.model.name if given is None else None)
-    if not spec and given is None:
-        raise UsageError("no model given", "pass --model anthropic:<model-id> or scripted:DIR, or set [model] name "
-                         "in greenloop.toml")
+    spec = options.model or (config.model.name or "offline" if given is None else None)
     model_spec = load_model(spec, Path.cwd(), config).name if spec else None  # a bad spec or a missing key: now
     if options.record and not (model_spec or "").startswith(("anthropic:", "replay:")):
         raise UsageError("--record keeps a Claude model's exchanges, and this run has none",
@@ -113,10 +111,12 @@ def _check_clean(repo: Any, repo_path: Path, config_path: Path, ticket_file: Pat
             "commit or stash them, then run again")
 
 
-def with_caps(config: Config, max_steps: int | None, max_minutes: float | None) -> Config:
-    caps: dict[str, Any] = {k: v for k, v in (("max_steps", max_steps), ("max_minutes", max_minutes)) if v is not None}
+def with_caps(config: Config, max_steps: int | None, max_minutes: float | None,
+              max_test_runs: int | None = None) -> Config:
+    caps: dict[str, Any] = {k: v for k, v in (("max_steps", max_steps), ("max_minutes", max_minutes),
+                                              ("max_test_runs", max_test_runs)) if v is not None}
     if any(v <= 0 for v in caps.values()):
-        raise UsageError("--max-steps and --max-minutes must be positive")
+        raise UsageError("--max-steps, --max-minutes and --max-test-runs must be positive")
     return config.model_copy(update={"budget": config.budget.model_copy(update=caps)})
 
 

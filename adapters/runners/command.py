@@ -142,7 +142,9 @@ class CommandTestRunner:
         merged = {**self.base_env, **env}
         if self.config.format != "exit-code":
             # xunit1 adds the `file` attribute that node ids are rebuilt from; no cache keeps the workspace clean.
-            ours = shlex.join([f"--junitxml={junit}", "-o", "junit_family=xunit1", "-p", "no:cacheprovider"])
+            ours = shlex.join([f"--junitxml={junit}", "-o", "junit_family=xunit1", "-p", "no:cacheprovider",
+                               *([f"--timeout={self.config.per_test_timeout:g}"] if self.config.per_test_timeout
+                                 else [])])
             merged["PYTEST_ADDOPTS"] = f"{merged.get('PYTEST_ADDOPTS', '')} {ours}".strip()
         return merged
 

@@ -110,6 +110,8 @@ class GitWorkspace:
                 raise PatchError(f"the diff does not apply to {self.base_commit[:12]}: {_stderr(error)}") from None
 
     def tree_with(self, diff: str) -> str:
+        if not diff.strip():  # no change: base itself (git apply refuses an empty patch)
+            return Repo(self.path).git.rev_parse(f"{self.base_commit}^{{tree}}")
         with self._patch_file(diff) as patch, tempfile.TemporaryDirectory(prefix="greenloop-index-") as scratch:
             git = Repo(self.path).git
             with git.custom_environment(GIT_INDEX_FILE=str(Path(scratch) / "index")):

@@ -8,8 +8,22 @@ from pathlib import Path
 from support import EXAMPLES, assert_nothing_left, git, run_cli
 
 
-def test_shop_demo_is_fixed_with_the_pricing_log_line_as_evidence(tmp_path):
+def test_shop_demo_is_fixed_by_the_offline_engine_with_one_line(tmp_path):
+    """The README's first command: no key, no network, the pricing bug found from its log's traceback."""
     result = run_cli("demo", EXAMPLES / "shop", "--dir", tmp_path / "shop", "--json")
+
+    assert result.code == 0, result.stderr
+    assert result.json["verdict"] == "fixed"
+    diff = git(tmp_path / "shop", "diff", "-U0", "main", result.json["branch"]).splitlines()
+    changed = [line for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    assert changed == ["-RATES = Context(prec=4, rounding=ROUND_HALF_UP)",
+                       "+RATES = Context(prec=5, rounding=ROUND_HALF_UP)"]
+    assert_nothing_left(tmp_path / "shop")
+
+
+def test_shop_demo_with_its_scripted_patches_is_fixed_with_the_pricing_log_line_as_evidence(tmp_path):
+    result = run_cli("demo", EXAMPLES / "shop", "--dir", tmp_path / "shop", "--model",
+                     f"scripted:{EXAMPLES / 'shop' / 'patches'}", "--json")
 
     assert result.code == 0, result.stderr
     assert result.json["verdict"] == "fixed" and result.json["steps"] == 2

@@ -1,0 +1,1 @@
+"""Bracket checking for the config linter."""

@@ -1,0 +1,1 @@
+"""A dependency-free command-line parser."""

@@ -1,0 +1,1 @@
+"""Inclusive date ranges for bookings."""

@@ -1,0 +1,1 @@
+"""Room schedule helpers."""

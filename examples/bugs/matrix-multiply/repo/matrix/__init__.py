@@ -1,0 +1,1 @@
+"""Tiny pure-Python matrix helpers."""

@@ -1,0 +1,1 @@
+"""Invoice and VAT helpers."""
