@@ -30,7 +30,8 @@ def one_run(example: Path, workdir: Path) -> dict:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "greenloop.loop.cli", "demo", str(example), "--dir", str(workdir),
-                           "--json"], capture_output=True, text=True, env=env, cwd=ROOT)
+                           "--model", f"scripted:{example / 'patches'}", "--json"], capture_output=True, text=True,
+                          env=env, cwd=ROOT)
     process_seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"demo run failed ({done.returncode}):\n{done.stderr}")
