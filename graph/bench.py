@@ -64,8 +64,8 @@ class LaneBench:
                                     selection=selection or None)
 
     def service_logs(self, service: str | None = None, since: float | None = None) -> list[LogLine]:
-        if service is not None and service not in self.services:
-            raise UsageError(f"no service {service!r}; services: {', '.join(self.services) or '(none)'}")
+        if service is not None:
+            self._known(service)
         self._bring_up()  # the running system's logs: of the worktree's change as it is now
         lines = self._ctx.provider.logs(self._lane, since=since)
         return [line for line in lines if service is None or line.service == service]
@@ -73,8 +73,7 @@ class LaneBench:
     def http_request(self, service: str, method: str, path: str, body: str | None = None,
                      headers: dict[str, str] | None = None) -> HttpReply:
         """Through the lane sandbox's endpoint for `service`: with forks, its ingress, which adds the routing key."""
-        if service not in self.services:
-            raise UsageError(f"no service {service!r}; services: {', '.join(self.services) or '(none)'}")
+        self._known(service)
         self._bring_up()
         url = self._live.sandbox.endpoints()[service] + "/" + path.lstrip("/")
         data = body.encode() if body is not None else None
@@ -88,6 +87,10 @@ class LaneBench:
             return HttpReply(status=answer.code, headers=dict(answer.headers), body=_text(answer.read()))
         except OSError as error:
             raise InfraError(f"{method.upper()} {path} on {service} failed: {error}") from None
+
+    def _known(self, service: str) -> None:
+        if service not in self.services:
+            raise UsageError(f"no service {service!r}; services: {', '.join(self.services) or '(none)'}")
 
     def _bring_up(self) -> None:
         """Setup once per step, then the lane's sandbox started or updated to the worktree's change as it is now.

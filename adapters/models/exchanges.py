@@ -67,7 +67,8 @@ class Exchanges:
         """The exchange in the `--record` folder too, which replay answers from."""
         if self.record is not None:
             self._write(exchange_path(self.record, step, index), exchange)
-            write_atomic(self.record / META, json.dumps({"model": self.model_id}))
+            if not (self.record / META).is_file():  # once per recording, not per call
+                write_atomic(self.record / META, json.dumps({"model": self.model_id}))
 
     def note_tool(self, step: int, record: dict[str, Any]) -> None:
         """One line per tool call in `step-NNNN/tools.jsonl`: what the model ran, how long, whether it failed."""

@@ -82,11 +82,14 @@ def rank(lines_run: dict[str, dict[int, set[str]]], failing: list[str], passing:
             ef, ep = len(tests & failed), len(tests & passing)
             if ef:
                 scores[path][line] = ef / math.sqrt(len(failed) * (ef + ep))
+    functions: dict[str, list[tuple[int, int]]] = {}  # a log repeats its tracebacks: each file is parsed once
     for path, line, depth in tracebacks:
         if spec.match_file(path):
             continue
         boost = 1.0 / depth
-        for other in _function_lines(root / path, line):
+        if path not in functions:
+            functions[path] = _functions(root / path)
+        for other in _function_lines(functions[path], line):
             scores[path][other] = scores[path].get(other, 0.0) + boost / 2
         scores[path][line] = scores[path].get(line, 0.0) + boost
     return {path: dict(lines) for path, lines in scores.items() if lines}
@@ -101,15 +104,20 @@ def _in_repo(path: str, known: set[str]) -> str | None:
     return None
 
 
-def _function_lines(file: Path, line: int) -> range:
-    """The lines of the innermost function around `line` (just `line` when it is at module level)."""
+def _functions(file: Path) -> list[tuple[int, int]]:
+    """(first, last) line of each function in `file` (none when it cannot be read or parsed)."""
     try:
         tree = ast.parse(file.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, UnicodeDecodeError):
+        return []
+    return [(node.lineno, node.end_lineno or node.lineno) for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)]
+
+
+def _function_lines(functions: list[tuple[int, int]], line: int) -> range:
+    """The lines of the innermost function around `line` (just `line` when it is at module level)."""
+    around = [(first, last) for first, last in functions if first <= line <= last]
+    if not around:
         return range(line, line + 1)
-    best = None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.lineno <= line <= (node.end_lineno or 0):
-            if best is None or node.lineno > best.lineno:
-                best = node
-    return range(best.lineno, (best.end_lineno or best.lineno) + 1) if best else range(line, line + 1)
+    first, last = max(around)  # the innermost starts last
+    return range(first, last + 1)
