@@ -118,8 +118,8 @@ def check_layout(task: Path) -> dict:
         raise Problem("meta.toml: lines must be a positive integer")
     if not str(meta.get("note", "")).strip():
         raise Problem("meta.toml: note is empty")
-    if meta["kind"] == "infinite-loop" and test["timeout"] > 20:
-        raise Problem("greenloop.toml: an infinite-loop task sets [test] timeout = 20")
+    if meta["kind"] == "infinite-loop" and not test.get("per_test_timeout"):
+        raise Problem("greenloop.toml: an infinite-loop task sets [test] per_test_timeout, so a hang fails one test")
     ticket = [line for line in (task / "ticket.md").read_text().splitlines() if line.strip()]
     if not ticket or not ticket[0].startswith("# ") or not 2 <= len(ticket) - 1 <= 6:
         raise Problem("ticket.md: needs a '# title' line and 2-6 lines of text")

@@ -34,12 +34,17 @@ from greenloop.adapters.models.repair.operators import (
     literal_key,
     number,
 )
+from greenloop.adapters.models.repair.statements import statement_edits
 
 # Verification contexts: expressions that end in their own bracket, and elements delimited by commas and brackets,
 # parse alone exactly as in place.
 BRACKETED = (ast.Call, ast.Subscript, ast.List, ast.Dict, ast.Set, ast.ListComp, ast.SetComp, ast.DictComp)
 SLOTS = {(ast.List, "elts"), (ast.Tuple, "elts"), (ast.Set, "elts"), (ast.Dict, "keys"), (ast.Dict, "values"),
          (ast.Call, "args"), (ast.keyword, "value"), (ast.Slice, "lower"), (ast.Slice, "upper"), (ast.Slice, "step")}
+NEUTRAL = frozenset({literal_key(0), literal_key("")})
+"""Empty results a guard may return even when a test expects them: `if not reviews: return 0`."""
+FROM_CODE = frozenset({"const:family", "const:transpose"})
+"""Families whose new value comes from the code's own literal (1000 → 1024), never from a test's message."""
 SIZE_PENALTY = 0.9  # per extra AST node or line an edit adds
 EXPANSION = 0.6  # a module- or class-level constant read on a suspicious line inherits this share of its score
 
@@ -96,12 +101,15 @@ class _Checker:
                 a, b = self.text.span(node)
                 if a <= start and end <= b:
                     return node, (a, b), None
-        stmts = [a for a in (target, *self.ops.ancestors(target)) if isinstance(a, ast.stmt)]
+        chain = [target, *self.ops.ancestors(target)]
+        stmts = [a for a in chain if isinstance(a, ast.stmt)]
+        # compared: the statement holding the target, or its `except` clause (a `try`'s header omits its clauses)
+        holder = next(a for a in chain if isinstance(a, (ast.stmt, ast.excepthandler)))
         for stmt in stmts:
             span = self.text.unit_span(stmt)
             if span is not None:
-                return stmt, span, self.path(stmt, stmts[0])
-        return None, (0, len(self.text.source)), self.path(self.tree, stmts[0])
+                return stmt, span, self.path(stmt, holder)
+        return None, (0, len(self.text.source)), self.path(self.tree, holder)
 
     def slot(self, node: ast.AST) -> bool:
         """An element of a comma-separated list (a display, call arguments, a keyword's value) or a subscript's
@@ -196,7 +204,8 @@ class _Checker:
                 inserted = ast.parse(_dedent(text))
             except (SyntaxError, ValueError):
                 return None
-            if any(isinstance(n, ast.Return) and literal_key(literal(n.value)) in self.clue_literals
+            neutral = NEUTRAL if edit.family.startswith("guard:") else frozenset()  # `if not xs: return 0`
+            if any(isinstance(n, ast.Return) and literal_key(literal(n.value)) in self.clue_literals - neutral
                    for n in ast.walk(inserted)):
                 return None
             dumped = ast.dump(inserted)
@@ -213,10 +222,15 @@ class _Checker:
         if not hits:
             return False
         fn = self.ops.function_of(edit.target)
-        known = set(self.ops.scope(fn if fn is not None else self.tree).literals)
+        scope = self.ops.scope(fn if fn is not None else self.tree)
+        returned = _returned(scope.returns)  # `return -1` → `return 1` in a compare() that returns 1 elsewhere
         for n in new_nodes:
-            if isinstance(n, ast.Return) and literal_key(literal(n.value)) in hits:
+            if isinstance(n, ast.Return) and literal_key(literal(n.value)) in hits - returned:
                 return True
+        if edit.family in FROM_CODE:
+            return False
+        known = set(scope.literals)
+        for n in new_nodes:
             if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
                 key = literal_key(literal(n.value))
                 if key in hits and key not in known:
@@ -253,6 +267,18 @@ def _scan(node: ast.AST, header: bool) -> list[ast.AST]:
     if header and isinstance(node, ast.stmt):
         return [node, *header_nodes(node)]
     return list(ast.walk(node))
+
+
+def _returned(returns: Iterable[ast.Return]) -> set:
+    """The literals that `return` statements give back, in conditional expressions too (`-1 if a < b else 1`)."""
+    found, stack = set(), [r.value for r in returns if r.value is not None]
+    while stack:
+        node = stack.pop()
+        if number(node) is not None or isinstance(node, ast.Constant):
+            found.add(literal_key(literal(node)))
+        elif isinstance(node, ast.IfExp):
+            stack += [node.body, node.orelse]
+    return found
 
 
 def _trivial(nodes: Iterable[ast.AST]) -> int:
@@ -302,9 +328,10 @@ def _constant_like(node: ast.AST | None) -> bool:
     return False
 
 
-def _scores(tree: ast.Module, suspicious: dict[int, float]) -> list[tuple[ast.stmt, float]]:
+def _scores(tree: ast.Module, suspicious: dict[int, float], clues: Clues) -> list[tuple[ast.stmt, float]]:
     """Statements whose (header) lines are suspicious, with their best line score; plus module- and class-level
-    constants read on a suspicious line, at `EXPANSION` × that line's score."""
+    constants read on a suspicious line, at `EXPANSION` × that line's score, or the whole score when the
+    constant holds a value the failure shows as produced (the table entry `'LX'` of `where 'LX' = to_roman(40)`)."""
     susp = {int(line): float(s) for line, s in suspicious.items() if s and s > 0}
     scores: dict[ast.stmt, float] = {}
     read: dict[str, float] = {}
@@ -328,7 +355,8 @@ def _scores(tree: ast.Module, suspicious: dict[int, float]) -> list[tuple[ast.st
             else:
                 continue
             if isinstance(target, ast.Name) and target.id in read and _constant_like(stmt.value):
-                scores[stmt] = max(scores.get(stmt, 0.0), EXPANSION * read[target.id])
+                shown = any(clues.shown(literal(n)) for n in ast.walk(stmt.value))
+                scores[stmt] = max(scores.get(stmt, 0.0), (1.0 if shown else EXPANSION) * read[target.id])
     return sorted(scores.items(), key=lambda item: (item[0].lineno, item[0].col_offset))
 
 
@@ -353,8 +381,8 @@ def candidates(path: str, source: str, suspicious: dict[int, float], hints: Hint
     checker = _Checker(tree, text, ops, clues.literals())
     pending: list[tuple[float, Edit]] = []
     lines = {line for line, s in suspicious.items() if s and s > 0}
-    for stmt, susp in _scores(tree, suspicious):
-        for edit in ops.edits(stmt, lines):
+    for stmt, susp in _scores(tree, suspicious, clues):
+        for edit in [*ops.edits(stmt, lines), *statement_edits(ops, stmt)]:
             score = susp * edit.prior * SIZE_PENALTY ** (edit.size - 1)
             if score > 0:
                 pending.append((score, edit))

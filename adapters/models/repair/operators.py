@@ -46,6 +46,8 @@ PRIORS: dict[str, float] = {
     "const:±1": 0.7,  # integers; 0 ↔ 1 is the ±1 of 0 and 1
     "const:bool": 0.6,  # True ↔ False
     "const:other": 0.35,  # × locality: same function 1, same file 0.6, hint message 0.5
+    "const:family": 0.6,  # 1000 ↔ 1024, × or ÷ 10: magnitudes people mix up
+    "const:transpose": 0.3,  # 'LX' → 'XL': two neighbouring characters of a short string swapped
     "name": 0.5,  # × locality (function 1, module 0.6) × spelling similarity
     "name:pair": 0.6,  # min ↔ max, any ↔ all, ...
     "name:±1": 0.4,  # `page` → `page - 1` as an operand of *, //, %, an index, a slice bound or an argument
@@ -74,13 +76,22 @@ PRIORS: dict[str, float] = {
     "guard:falsy": 0.25,
     "guard:key": 0.35,
     "guard:index": 0.25,
+    "guard:type": 0.5,  # `if not isinstance(x, dict): return default`, from "'str' object has no attribute 'get'"
     "guard:continue": 0.7,  # multiplier for `continue` instead of `return <default>` inside a loop
+    "guard:name": 0.8,  # multiplier for returning a name the function returns elsewhere (`return default`)
+    "guard:neutral": 0.5,  # multiplier for `return 0` / `return None` in a function that returns no literal
+    "except:type": 0.5,  # `except TypeError` → `except ValueError`, the class the failure raised
+    "except:widen": 0.35,  # `except TypeError` → `except (TypeError, ValueError)`
+    "stmt:copy-branch": 0.4,  # `i += 1` that the other branches of an if/elif chain end with
+    "stmt:after-loop": 0.35,  # `flush()` from a loop's body, once more after the loop
+    "default:mutable": 0.6,  # `def f(tags=[])` → `tags=None` and `if tags is None: tags = []`
     "delete-stmt": 0.08,  # soft anti-pattern: deletion is what overfitting patches look like
 }
 # Failure kinds named in the hints' messages, and the families they make likelier.
 BOOSTS: dict[str, dict[str, float]] = {
     "KeyError": {"guard:key": 2.0, "subscript:get": 2.0},
     "NoneType": {"guard:none": 3.0, "guard:falsy": 1.5},
+    "ZeroDivisionError": {"guard:falsy": 3.0},
     "IndexError": {"guard:index": 2.0, "index:±1": 1.5, "slice:±1": 1.5, "call:range-1": 1.5, "call:len-1": 1.5},
     "out of range": {"guard:index": 2.0, "index:±1": 1.5, "slice:±1": 1.5, "call:range-1": 1.5},
     "AttributeError": {"attr": 1.5, "attr:pair": 1.5},
@@ -127,6 +138,14 @@ ATTR_PAIRS = {"floor": ("ceil",), "ceil": ("floor",), "lower": ("upper",), "uppe
               "extend": ("append",), "keys": ("values",), "values": ("keys", "items"), "items": ("values",),
               "lstrip": ("rstrip",), "rstrip": ("lstrip",), "min": ("max",), "max": ("min",),
               "ROUND_HALF_UP": ("ROUND_HALF_EVEN",), "ROUND_HALF_EVEN": ("ROUND_HALF_UP",)}
+ATTR_OWNERS = {"get": "dict", "items": "dict", "keys": "dict", "values": "dict", "setdefault": "dict",
+               "append": "list", "extend": "list", "lower": "str", "upper": "str", "strip": "str", "split": "str",
+               "startswith": "str", "endswith": "str"}
+"""The builtin type a missing attribute belongs to, for `if not isinstance(x, dict)` guards."""
+ARITHMETIC = frozenset({"round", "sum", "len", "abs", "int", "float", "min", "max"})
+CRASH = re.compile(r"\b(?:ZeroDivision|Type|Attribute|Index|Key)Error\b")
+"""Exceptions a guard prevents: only then may a guard return an empty result the function never returns."""
+NO_ATTRIBUTE = re.compile(r"'(\w+)' object has no attribute '(\w+)'")
 TOKEN = re.compile(r"not\s+in\b|is\s+not\b|and\b|or\b|is\b|in\b|[-+*/%@&|^<>=!]+")
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w.])")
 QUOTED = re.compile(r"'([^'\\\n]{1,60})'|\"([^\"\\\n]{1,60})\"")
@@ -210,7 +229,9 @@ class Text:
         return self.starts[first - 1], self.line_end(stmt.end_lineno)
 
 
-ASSERTED = re.compile(r"assert\s+(\S+?)\s*==\s*(\S+)")
+ASSERTED = re.compile(r"assert\s+(\S+?)\s*==\s*(\S+)|diff: (\S+) != (\S+)")
+"""`assert 31 == 30`, and pytest's `At index 2 diff: 31 != 30` for sequences: (actual, expected)."""
+WHERE = re.compile(r"where (\S+) = \w")
 
 
 def _same(shown: str, value: object) -> bool:
@@ -245,7 +266,22 @@ class Clues:
     def compared(self, actual: object, expected: object) -> bool:
         """Whether a failed assertion shows `actual` where `expected` was wanted (`assert 31 == 30`, or values
         in `where` lines): the constant that produced the wrong value, and the value that would be right."""
-        return any(_same(a, actual) and _same(e, expected) for a, e in ASSERTED.findall(self.text))
+        return any(_same(a, actual) and _same(e, expected) for a, e in self.assertions())
+
+    def assertions(self) -> list[tuple[str, str]]:
+        return [(a or c, e or d) for a, e, c, d in ASSERTED.findall(self.text)]
+
+    def shown(self, value: object) -> bool:
+        """Whether the failure shows `value` as what the code produced: the actual side of an assertion, or a
+        value in pytest's `where 'LX' = to_roman(40)`."""
+        if value is None or isinstance(value, str) and len(value) < 2:
+            return False
+        produced = [a for a, _ in self.assertions()] + WHERE.findall(self.text)
+        return any(_same(shown, value) for shown in produced)
+
+    def missing_attributes(self) -> set[tuple[str, str]]:
+        """(type, attribute) of each "'str' object has no attribute 'get'" in the messages."""
+        return set(NO_ATTRIBUTE.findall(self.text))
 
     def boosts(self) -> dict[str, float]:
         out: dict[str, float] = {}
@@ -386,6 +422,17 @@ def _receiver(node: ast.AST) -> str | None:
     return None
 
 
+RELATED = {1000: (1024,), 1024: (1000,), 1_000_000: (1_048_576,), 1_048_576: (1_000_000,)}
+
+
+def _related(value: int) -> tuple[int, ...]:
+    """Magnitudes mixed up with `value`: decimal and binary kilo/mega, and a power of ten off by a factor 10."""
+    tens = ()
+    if abs(value) >= 10 and str(abs(value)).rstrip("0") == "1":
+        tens = (value * 10, value // 10)
+    return RELATED.get(value, ()) + tens
+
+
 def _str_text(original: str, value: str) -> str:
     """A string literal in the quote style of the one it replaces."""
     quote = original[:1]
@@ -522,7 +569,8 @@ class Operators:
         nodes = header_nodes(stmt)
         if stmt.end_lineno - stmt.lineno >= LONG_STATEMENT and suspicious and not isinstance(stmt, BLOCKS):
             nodes = [n for n in nodes if hasattr(n, "lineno") and n.end_lineno - n.lineno < LONG_STATEMENT
-                     and any(line in suspicious for line in range(n.lineno, n.end_lineno + 1))]
+                     and (any(line in suspicious for line in range(n.lineno, n.end_lineno + 1))
+                          or literal(n) in self.clues.strings)]  # the table's entry the failure quotes
         out: list[Edit] = []
         for node in nodes:
             out.extend(self.node_edits(node, fn))
@@ -703,8 +751,20 @@ class Operators:
                 shown = 3.0 if self.clues.compared(value, new) else 1.0  # `assert 31 == 30`
                 yield self.edit(f"const:{value}→{new}", "const:±1", node, num_node(new), [num_text(new)],
                                 prior=self.p("const:±1") * shown)
+            for new in _related(value):
+                shown = 3.0 if self.clues.compared(value, new) else 1.0
+                yield self.edit(f"const:{value}→{new}", "const:family", node, num_node(new), [num_text(new)],
+                                prior=self.p("const:family") * shown)
         if not isinstance(value, (int, float, str)) or (isinstance(value, str) and ("\n" in value or len(value) > 60)):
             return
+        seg = self.text.seg(node)
+        if isinstance(value, str) and 2 <= len(value) <= 6 and not any(c.isspace() for c in value):
+            shown = 2.0 if value in self.clues.strings else 1.0  # the failure quotes it
+            for i in range(len(value) - 1):
+                if value[i] != value[i + 1]:
+                    new = value[:i] + value[i + 1] + value[i] + value[i + 2:]
+                    yield self.edit(f"const:{value!r}→{new!r}", "const:transpose", node, ast.Constant(new),
+                                    [_str_text(seg, new)], prior=self.p("const:transpose") * shown)
         pool: dict = {}  # literal_key → (locality, value)
         in_compare = any(isinstance(a, ast.Compare) for a in self.ancestors(node))
         sources = [(self.scope(fn) if fn else None, 1.0), (None, 0.6)]
@@ -729,7 +789,6 @@ class Operators:
                 role = 1.0 if (other in self.keys) == (value in self.keys) else 0.7
                 prior *= role * (0.5 + 0.5 * similarity(value, other))
             ranked.append((prior, repr(other), other))
-        seg = self.text.seg(node)
         for prior, shown, other in sorted(ranked, key=lambda r: (-r[0], r[1]))[:TOP]:
             text = _str_text(seg, other) if isinstance(other, str) else num_text(other)
             new = ast.Constant(other) if isinstance(other, str) else num_node(other)
@@ -843,7 +902,9 @@ class Operators:
                 yield self.shift(args[0], +1, "call:range-start+1")
                 yield self.shift(args[0], -1, "call:range-start-1")
         if isinstance(node.func, ast.Name) and node.func.id == "len" and len(args) == 1:
-            if isinstance(self.parents.get(node, (None,))[0], ast.Compare):
+            parent = self.parents.get(node, (None,))[0]
+            if isinstance(parent, ast.Compare) or isinstance(parent, ast.BinOp) and isinstance(
+                    parent.op, (ast.Mult, ast.Div, ast.FloorDiv)):  # `len(xs) * p` → `(len(xs) - 1) * p`
                 seg = self.text.seg(node)
                 for op, delta in ((ast.Sub, "-"), (ast.Add, "+")):
                     new = ast.BinOp(node, op(), ast.Constant(1))
@@ -936,15 +997,34 @@ class Operators:
                         if _is_default(v) and literal_key(literal(v)) not in self.clue_literals)
         return [v for v, _ in found.most_common(2)]
 
+    def returned_names(self, stmt: ast.stmt, fn: ast.AST) -> list[str]:
+        """Names the function returns elsewhere (`return default`) that hold a value at `stmt`."""
+        visible = set(self.visible(stmt, fn))
+        names = [r.value.id for r in self.scope(fn).returns if isinstance(r.value, ast.Name)]
+        return [name for name in dict.fromkeys(names) if name in visible]
+
+    def neutral(self, fn: ast.AST) -> str:
+        """The empty result of a function that returns only computed values: 0.0 for a division, 0 for other
+        arithmetic, else None."""
+        nodes = [n for r in self.scope(fn).returns if r.value is not None for n in ast.walk(r.value)]
+        if any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div) for n in nodes):
+            return "0.0"
+        if any(isinstance(n, ast.BinOp) and not _stringy(n.left) or isinstance(n, ast.Call) and
+               isinstance(n.func, ast.Name) and n.func.id in ARITHMETIC for n in nodes):
+            return "0"
+        return "None"
+
     def guards(self, stmt: ast.stmt, fn: ast.AST) -> Iterator[Edit]:
         """`if x is None: return <default>` (or `continue` in a loop) before a statement that uses x."""
         if isinstance(stmt, (*FUNCTIONS, ast.Break, ast.Continue)):
             return
         exits = [("return" + (f" {d}" if d else ""), 1.0) for d in self.defaults(fn)]
+        exits += [(f"return {name}", self.p("guard:name")) for name in self.returned_names(stmt, fn)]
+        if not exits and CRASH.search(self.clues.text) and not any(
+                r.value is not None and _is_default(r.value) for r in self.scope(fn).returns):
+            exits.append((f"return {self.neutral(fn)}", self.p("guard:neutral")))  # a crash, and no default to reuse
         if self.in_loop(stmt, fn):
             exits.append(("continue", self.p("guard:continue")))
-        if not exits:
-            return
         conditions: list[tuple[str, str, float]] = []  # (family, condition, factor)
         visible = set(self.visible(stmt, fn))
         for node in sorted(header_nodes(stmt), key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))):
@@ -958,6 +1038,12 @@ class Operators:
                     conditions.append(("guard:key", f"{self.text.seg(key)} not in {container}", factor))
                 if (isinstance(literal(key), int) and literal(key) >= 0) or isinstance(key, ast.Name):
                     conditions.append(("guard:index", f"{self.text.seg(key)} >= len({container})", 1.0))
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in visible:
+                for kind, attr in self.clues.missing_attributes():  # "'str' object has no attribute 'get'"
+                    if attr == node.attr and kind != "NoneType":
+                        owner = ATTR_OWNERS.get(attr)
+                        test = f"isinstance({node.value.id}, {owner})" if owner else f"hasattr({node.value.id}, {attr!r})"
+                        conditions.append(("guard:type", f"not {test}", 1.0))
         first = self.text.first_line(stmt)
         indent, nl = self.text.indent(first), self.text.newline
         step = self.indent_step()

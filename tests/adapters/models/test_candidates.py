@@ -6,40 +6,13 @@ from __future__ import annotations
 
 import ast
 import subprocess
-import textwrap
 import time
 
 import pytest
 
-from greenloop.adapters.models.repair.candidates import Candidate, Hints, candidates
+from greenloop.adapters.models.repair.candidates import Hints, candidates
+from repair_support import changes, code, find, line_of
 from support import commit_all, git, make_repo
-
-
-def changes(candidate: Candidate, original: str) -> tuple[list[str], list[str]]:
-    """The removed and added lines of the candidate's diff."""
-    lines = candidate.diff(original).splitlines()
-    minus = [line[1:] for line in lines if line.startswith("-") and not line.startswith("---")]
-    plus = [line[1:] for line in lines if line.startswith("+") and not line.startswith("+++")]
-    return minus, plus
-
-
-def find(src: str, suspicious: dict[int, float], minus: list[str], plus: list[str], hints: Hints | None = None,
-         path: str = "pkg/mod.py") -> tuple[int, Candidate]:
-    """(rank, candidate) of the candidate whose diff removes exactly `minus` and adds exactly `plus`."""
-    found = candidates(path, src, suspicious, hints)
-    for rank, candidate in enumerate(found):
-        if changes(candidate, src) == (minus, plus):
-            return rank, candidate
-    shown = "\n".join(f"{c.operator}: {changes(c, src)}" for c in found[:40])
-    raise AssertionError(f"no candidate turns {minus} into {plus}; the first ones:\n{shown}")
-
-
-def code(text: str) -> str:
-    return textwrap.dedent(text).lstrip("\n")
-
-
-def line_of(src: str, fragment: str) -> int:
-    return next(i for i, line in enumerate(src.splitlines(), 1) if fragment in line)
 
 
 # ---- one tiny bug per operator family: the fix is there, and its diff is exactly the one-line change ----------
