@@ -1,0 +1,1 @@
+"""Data importers for the CRM."""

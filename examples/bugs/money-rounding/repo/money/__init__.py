@@ -1,0 +1,1 @@
+"""Money amounts for invoices and receipts."""

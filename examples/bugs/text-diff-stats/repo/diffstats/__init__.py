@@ -1,0 +1,1 @@
+"""Change statistics for the code-review page."""
