@@ -92,6 +92,7 @@ BOOSTS: dict[str, dict[str, float]] = {
     "KeyError": {"guard:key": 2.0, "subscript:get": 2.0},
     "NoneType": {"guard:none": 3.0, "guard:falsy": 1.5},
     "ZeroDivisionError": {"guard:falsy": 3.0},
+    "Timeout": {"stmt:copy-branch": 3.0, "stmt:break↔continue": 2.0},  # a loop that never ends: a missed step
     "IndexError": {"guard:index": 2.0, "index:±1": 1.5, "slice:±1": 1.5, "call:range-1": 1.5, "call:len-1": 1.5},
     "out of range": {"guard:index": 2.0, "index:±1": 1.5, "slice:±1": 1.5, "call:range-1": 1.5},
     "AttributeError": {"attr": 1.5, "attr:pair": 1.5},
@@ -150,6 +151,10 @@ TOKEN = re.compile(r"not\s+in\b|is\s+not\b|and\b|or\b|is\b|in\b|[-+*/%@&|^<>=!]+
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w.])")
 QUOTED = re.compile(r"'([^'\\\n]{1,60})'|\"([^\"\\\n]{1,60})\"")
 TOP = 6  # ingredients kept per node and family
+MUTATORS = frozenset({"append", "pop", "add", "extend", "remove", "discard", "popleft", "appendleft", "clear"})
+MUTATED = 2.5  # `return True` → `return not stack` when the function fills and empties `stack`
+ONE_BASED = 2.5  # `page * size` → `(page - 1) * size` when page counts from 1
+LOOP_VARIABLE = 2.5  # a loop-invariant name → one the loop changes: using the outer value is a classic slip
 FILE_POOL = 80  # file-level literals considered as ingredients
 LONG_STATEMENT = 12  # lines; in a longer statement only the nodes on suspicious lines are edited
 
@@ -409,6 +414,17 @@ def _is_default(node: ast.AST) -> bool:
         isinstance(node, ast.Dict) and not node.keys)
 
 
+def _numeric(node: ast.AST | None) -> bool:
+    """An expression that gives an integer or float: a number, arithmetic on one, `len()` and friends, `range()`."""
+    if node is None:
+        return False
+    if number(node) is not None:
+        return True
+    if isinstance(node, ast.BinOp):
+        return not (_stringy(node.left) or _stringy(node.right)) and (_numeric(node.left) or _numeric(node.right))
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in (*ARITHMETIC, "range")
+
+
 def _stringy(node: ast.AST) -> bool:
     return isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str))
 
@@ -477,6 +493,9 @@ class Operators:
             elif isinstance(node, ast.Subscript) and isinstance(literal(node.slice), str):
                 self.keys.add(node.slice.value)
         self.scopes: dict[ast.AST, Scope] = {}
+        self.classes: dict[ast.ClassDef, set[str]] = {}
+        self.numbers: dict[ast.AST, set[str]] = {}
+        self.class_nodes = [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
         self.step: str | None = None
         module = self.scope(tree)
         self.module_values = {n: min(lines) for n, lines in module.assigned.items()}
@@ -523,6 +542,82 @@ class Operators:
             if isinstance(a, LOOPS):
                 return True
         return False
+
+    def numeric(self, fn: ast.AST | None) -> set[str]:
+        """Names the scope treats as integers: bound to a number, to arithmetic, `len()`, a `range()` item or a
+        numeric default, or used with a number (`i + 1`, `n < 10`), in `range()` or as a slice bound. Only these
+        get `± 1`: `Counter(words + 1)` is no fix anyone writes."""
+        scope = fn if fn is not None else self.tree
+        if scope not in self.numbers:
+            found: set[str] = set()
+            if isinstance(scope, FUNCTIONS):
+                a = scope.args
+                positional = [*a.posonlyargs, *a.args]
+                found |= {x.arg for x, d in zip(positional[len(positional) - len(a.defaults):], a.defaults,
+                                                 strict=True) if _numeric(d)}
+                found |= {x.arg for x, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if _numeric(d)}
+            for n in scope_nodes(scope):
+                if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and _numeric(n.value):
+                    targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+                    found |= {t.id for t in targets if isinstance(t, ast.Name)}
+                elif isinstance(n, ast.For) and isinstance(n.target, ast.Name) and _numeric(n.iter):
+                    found.add(n.target.id)
+                elif isinstance(n, (ast.BinOp, ast.Compare)):
+                    operands = [n.left, n.right] if isinstance(n, ast.BinOp) else [n.left, *n.comparators]
+                    if any(number(o) is not None for o in operands):
+                        found |= {o.id for o in operands if isinstance(o, ast.Name)}
+                elif isinstance(n, ast.Slice) or isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and \
+                        n.func.id == "range":
+                    found |= {o.id for o in ast.iter_child_nodes(n) if isinstance(o, ast.Name)}
+            self.numbers[scope] = found
+        return self.numbers[scope]
+
+    def one_based(self, name: str, fn: ast.AST | None) -> bool:
+        """A count from 1 (`page=1`, `if page < 1: raise`): used as an offset or index it wants `- 1`."""
+        if not isinstance(fn, FUNCTIONS):
+            return False
+        a = fn.args
+        positional = [*a.posonlyargs, *a.args]
+        defaults = dict(zip([x.arg for x in positional[len(positional) - len(a.defaults):]], a.defaults, strict=True))
+        if number(defaults.get(name)) == 1:
+            return True
+        return any(isinstance(n, ast.Compare) and isinstance(n.left, ast.Name) and n.left.id == name and
+                   isinstance(n.ops[0], (ast.Lt, ast.GtE)) and number(n.comparators[0]) == 1
+                   for n in scope_nodes(fn))
+
+    def class_attributes(self, node: ast.AST) -> set[str]:
+        """What instances of the class `node` is or is in have: its body's names and methods, and `self.x` it
+        sets."""
+        cls = node if isinstance(node, ast.ClassDef) else next(
+            (a for a in self.ancestors(node) if isinstance(a, ast.ClassDef)), None)
+        if cls is None:
+            return set()
+        if cls not in self.classes:
+            names = {n.attr for n in ast.walk(cls) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+                     and n.value.id == "self" and isinstance(n.ctx, ast.Store)}
+            for item in cls.body:
+                if isinstance(item, FUNCTIONS):
+                    names.add(item.name)
+                names |= {t.id for t in getattr(item, "targets", [getattr(item, "target", None)])
+                          if isinstance(t, ast.Name)}
+            self.classes[cls] = names
+        return self.classes[cls]
+
+    def mutated(self, fn: ast.AST) -> set[str]:
+        """Local containers the function fills or empties in place (`stack.append(ch)`, `seen.add(x)`)."""
+        return {n.func.value.id for n in scope_nodes(fn) if isinstance(n, ast.Call) and isinstance(
+            n.func, ast.Attribute) and isinstance(n.func.value, ast.Name) and n.func.attr in MUTATORS}
+
+    def loop_names(self, node: ast.AST, fn: ast.AST | None) -> set[str]:
+        """Names that change from one iteration to the next of the loops around `node`: their targets and what
+        their bodies assign."""
+        names: set[str] = set()
+        for a in self.ancestors(node):
+            if a is fn or isinstance(a, SCOPES):
+                break
+            if isinstance(a, LOOPS):
+                names |= {n.id for n in ast.walk(a) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        return names
 
     def scope(self, fn: ast.AST) -> Scope:
         if fn not in self.scopes:
@@ -799,7 +894,7 @@ class Operators:
         """Ingredients by prior: locality × spelling similarity, × 1.5 when the hints name them."""
         out = []
         for other, locality in pool.items():
-            if other == current:
+            if other in (current, "_"):  # `_` holds what nobody meant to read
                 continue
             prior = self.p(family) * locality * (0.35 + 0.65 * similarity(current, other))
             if other in self.clues.names:
@@ -824,18 +919,24 @@ class Operators:
             pool = dict.fromkeys(self.module_values, 0.6 if local else 1.0)
             if fn is not None:
                 pool.update(dict.fromkeys(self.visible(node, fn), 1.0 if local else 0.5))
+            varying = self.loop_names(node, fn)
             for other in pool:
                 if other.isupper() != node.id.isupper():
                     pool[other] *= 0.5
+                if node.id not in varying and other in varying:
+                    pool[other] *= LOOP_VARIABLE  # `parent[nbr] = start` in a loop over `node`: meant `node`
         for prior, other in self.ranked(node.id, pool, "name"):
             yield self.edit(f"name:{node.id}→{other}", "name", node, ast.Name(other, ast.Load()), [other], prior=prior)
         parent = self.parents.get(node)
-        if not self.called(node) and parent is not None and (
+        if not self.called(node) and parent is not None and node.id in self.numeric(fn) and (
                 isinstance(parent[0], ast.BinOp) and parent[0].op.__class__ in (ast.Mult, ast.FloorDiv, ast.Mod)
                 or isinstance(parent[0], ast.Subscript) and parent[1] == "slice"
                 or isinstance(parent[0], ast.Slice) or isinstance(parent[0], ast.Call) and parent[1] == "args"):
+            one_based = ONE_BASED if self.one_based(node.id, fn) else 1.0
             for delta in (-1, 1):  # `page * size` → `(page - 1) * size`: an off-by-one on a variable
-                yield self.shift(node, delta, "name:±1", f"name:{node.id}{delta:+d}")
+                edit = self.shift(node, delta, "name:±1", f"name:{node.id}{delta:+d}")
+                edit.prior *= one_based if delta < 0 else 1.0
+                yield edit
 
     def attribute(self, node: ast.Attribute) -> Iterator[Edit]:
         if node.attr.startswith("__"):
@@ -843,9 +944,11 @@ class Operators:
         receiver, called = _receiver(node.value), self.called(node)
         store = not isinstance(node.ctx, ast.Load)
         pool: dict[str, float] = {}
+        own = self.class_attributes(node)  # `self.x` → another attribute of this class; `item.x` → not one
+        siblings = set().union(*(a for a in map(self.class_attributes, self.class_nodes) if node.attr in a))
         for attr, (receivers, n_called, n_plain) in self.attrs.items():
-            same = receiver is not None and receiver in receivers
-            if store and not same:
+            same = receiver is not None and receiver in receivers or attr in siblings  # `unit_price` → `unit_cost`
+            if store and not same or own and (attr in own) != (receiver == "self") and receivers <= {"self"}:
                 continue
             pool[attr] = (1.0 if same else 0.5) * (1.0 if (n_called if called else n_plain) else 0.4)
         end = self.text.span(node)[1]
@@ -975,9 +1078,10 @@ class Operators:
             yield self.edit(f"return:{short}→{name}", "return:name", stmt.value, ast.Name(name, ast.Load()), [name],
                             prior=self.p("return:name") * decay)
             if isinstance(literal(stmt.value), bool):  # `return True` → `return not stack`: a verdict on a value
+                filled = MUTATED if name in self.mutated(fn) else 1.0  # the stack the loop pushes to and pops
                 yield self.edit(f"return:{short}→not {name}", "return:name", stmt.value,
                                 ast.UnaryOp(ast.Not(), ast.Name(name, ast.Load())), [f"not {name}"],
-                                prior=self.p("return:name") * decay)
+                                prior=self.p("return:name") * decay * filled)
         if not (isinstance(stmt.value, ast.Constant) and stmt.value.value is None) and any(
                 r.value is None or (isinstance(r.value, ast.Constant) and r.value.value is None)
                 for r in scope.returns):

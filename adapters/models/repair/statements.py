@@ -12,7 +12,15 @@ import copy
 import re
 from collections.abc import Iterator
 
-from greenloop.adapters.models.repair.operators import FUNCTIONS, LOOPS, SCOPES, Edit, Operators, header_nodes
+from greenloop.adapters.models.repair.operators import (
+    BUILTINS,
+    FUNCTIONS,
+    LOOPS,
+    SCOPES,
+    Edit,
+    Operators,
+    header_nodes,
+)
 
 EXCEPTION = re.compile(r"\b([A-Z]\w*(?:Error|Exception))\b")
 MIXED_UP = {"ValueError": ("TypeError",), "TypeError": ("ValueError",), "KeyError": ("IndexError",),
@@ -38,7 +46,8 @@ def statement_edits(ops: Operators, stmt: ast.stmt) -> Iterator[Edit]:
 def handler_types(ops: Operators, stmt: ast.stmt, fn: ast.AST) -> Iterator[Edit]:
     """`except TypeError` → `except ValueError` (or both) for the `try` whose body holds `stmt`: the class the
     failure names, else the one usually meant."""
-    named = list(dict.fromkeys(EXCEPTION.findall(ops.clues.text)))
+    named = [n for n in dict.fromkeys(EXCEPTION.findall(ops.clues.text))  # raised, not the test's own assertion
+             if n != "AssertionError" and (n in BUILTINS or n in ops.module_callables)]
     node: ast.AST = stmt
     for parent in ops.ancestors(stmt):
         if parent is fn or isinstance(parent, SCOPES):
