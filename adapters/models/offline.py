@@ -15,11 +15,11 @@ import hashlib
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from greenloop.adapters.models.repair.candidates import Candidate, Hints, candidates
-from greenloop.adapters.models.repair.localize import coverage_env, frames, rank, spectra
+from greenloop.adapters.models.repair.localize import coverage_env, crash_points, frames, rank, spectra
 from greenloop.adapters.protocols import Bench, ModelRequest, Proposal, TestReport, Usage
 from greenloop.loop.errors import GreenloopError
 
@@ -36,6 +36,7 @@ class Search:
 
     outcomes: dict[str, str]
     targets: list[str]
+    crashes: list[tuple[str, int, str]] = field(default_factory=list)  # where the failures raised
     runs: int = 0
     screened: int = 0
 
@@ -63,7 +64,7 @@ class OfflineModel:
             data = Path(scratch) / "coverage"
             before = bench.run_tests(env=coverage_env(bench.root, data, Path(scratch) / "coveragerc"))
             search = Search(outcomes=_outcomes(before), targets=list(request.targets), runs=1)
-            scores = self._localize(request, bench, before, spectra(data, bench.root))
+            scores = self._localize(request, bench, before, spectra(data, bench.root), search)
         found, partial = self._screen(request, bench, scores, search, budget, deadline)
         for _ in range(PARTIAL_ROUNDS):
             if found is not None or partial is None:
@@ -83,7 +84,7 @@ class OfflineModel:
                         f"({search.screened} candidates screened)")
 
     def _localize(self, request: ModelRequest, bench: Bench, before: TestReport,
-                  lines_run: dict[str, dict[int, set[str]]]) -> dict[str, dict[int, float]]:
+                  lines_run: dict[str, dict[int, set[str]]], search: Search) -> dict[str, dict[int, float]]:
         known = set(subprocess.run(["git", "-C", str(bench.root), "ls-files"], capture_output=True, text=True,
                                    check=True).stdout.splitlines())
         failing = [t for t in request.targets if before.outcome(t) in FAILED] or list(request.targets)
@@ -95,6 +96,7 @@ class OfflineModel:
             logged = []
         texts += _tracebacks("\n".join(line.text for line in logged))
         passing = {t for t, outcome in _outcomes(before).items() if outcome == "passed"}
+        search.crashes = crash_points(texts, known)
         return rank(lines_run, failing, passing, frames(texts, known), request.protected_paths, bench.root)
 
     def _screen(self, request: ModelRequest, bench: Bench, scores: dict[str, dict[int, float]], search: Search,
@@ -102,7 +104,7 @@ class OfflineModel:
         """The first candidate that passes, or else the best partial one with the outcomes it had, screened within
         the budget."""
         hints = Hints(messages=[m for m in request.target_messages.values() if m],
-                      names=set(request.ticket.title.split()))
+                      names=set(request.ticket.title.split()), crashes=search.crashes)
         pool: list[Candidate] = []
         for path in sorted(scores, key=lambda p: -max(scores[p].values()))[:MAX_FILES]:
             source = (bench.root / path).read_text(encoding="utf-8")

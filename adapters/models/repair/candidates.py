@@ -45,6 +45,7 @@ NEUTRAL = frozenset({literal_key(0), literal_key("")})
 """Empty results a guard may return even when a test expects them: `if not reviews: return 0`."""
 FROM_CODE = frozenset({"const:family", "const:transpose"})
 """Families whose new value comes from the code's own literal (1000 → 1024), never from a test's message."""
+OFF_CRASH = 0.4
 SIZE_PENALTY = 0.9  # per extra AST node or line an edit adds
 EXPANSION = 0.6  # a module- or class-level constant read on a suspicious line inherits this share of its score
 
@@ -70,6 +71,7 @@ class Candidate:
 class Hints:
     messages: Sequence[str] = ()  # failing tests' assertion/error messages and log error lines
     names: Collection[str] = ()  # identifiers from the ticket
+    crashes: Sequence[tuple[str, int, str]] = ()  # (path, line, expression) where a failure raised
 
 
 def _lines(text: str) -> list[str]:
@@ -360,6 +362,28 @@ def _scores(tree: ast.Module, suspicious: dict[int, float], clues: Clues) -> lis
     return sorted(scores.items(), key=lambda item: (item[0].lineno, item[0].col_offset))
 
 
+def _crash_spans(text: Text, crashes: list[tuple[int, str]]) -> dict[int, list[tuple[int, int]]]:
+    """Line → the spans of the expressions that raised on it (first occurrence in the line)."""
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for line, expression in crashes:
+        if 0 < line <= len(text.lines) and (column := text.lines[line - 1].find(expression)) >= 0:
+            start = text.starts[line - 1] + column
+            spans.setdefault(line, []).append((start, start + len(expression)))
+    return spans
+
+
+def _beside(edit: Edit, text: Text, crashes: dict[int, list[tuple[int, int]]]) -> float:
+    """`OFF_CRASH` for an edit on a line that raised but outside the expression that raised (an edit there
+    cannot stop `xs[lo]` from raising), else 1."""
+    if edit.lines or not crashes:
+        return 1.0
+    start, end, _ = edit.alternatives[0]
+    spans = crashes.get(text.line_of(start))
+    if not spans or any(start < b and a < end for a, b in spans):
+        return 1.0
+    return OFF_CRASH
+
+
 def _first_changed(text: Text, start: int, end: int, new: str) -> int:
     src = text.source
     old, new = src[start:end + 200], new + src[end:end + 200]
@@ -381,9 +405,10 @@ def candidates(path: str, source: str, suspicious: dict[int, float], hints: Hint
     checker = _Checker(tree, text, ops, clues.literals())
     pending: list[tuple[float, Edit]] = []
     lines = {line for line, s in suspicious.items() if s and s > 0}
+    crashes = _crash_spans(text, [(line, expression) for where, line, expression in hints.crashes if where == path])
     for stmt, susp in _scores(tree, suspicious, clues):
         for edit in [*ops.edits(stmt, lines), *statement_edits(ops, stmt)]:
-            score = susp * edit.prior * SIZE_PENALTY ** (edit.size - 1)
+            score = susp * edit.prior * SIZE_PENALTY ** (edit.size - 1) * _beside(edit, text, crashes)
             if score > 0:
                 pending.append((score, edit))
     pending.sort(key=lambda item: -item[0])  # stable: equal scores keep the (deterministic) generation order

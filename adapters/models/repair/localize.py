@@ -21,6 +21,11 @@ from pathspec import GitIgnoreSpec
 
 PY_FRAME = re.compile(r'File "(?P<path>[^"]+\.py)", line (?P<line>\d+)')
 PYTEST_FRAME = re.compile(r"^(?P<path>[^\s:]+\.py):(?P<line>\d+): ", re.M)
+# The expression that raised, underlined in the innermost frame: pytest's `>` line and carets, then `path:line: Error`;
+# Python's last `File` frame, its line and carets, then the exception line.
+PYTEST_CRASH = re.compile(r"^(?P<code>>.*)\n(?P<caret> *\^+) *\n(?:(?:E.*)?\n)*(?P<path>[^\s:]+\.py):(?P<line>\d+): \w+$",
+                          re.M)
+PY_CRASH = re.compile(r'File "(?P<path>[^"]+\.py)", line (?P<line>\d+), in \S+\n(?P<code>.*)\n(?P<caret> *[~^]+) *\n(?=\S)')
 COVERAGE_RC = "[run]\ncore = ctrace\n"
 """coverage.py settings for the spectra run: dynamic contexts are complete only with the trace core."""
 
@@ -67,6 +72,21 @@ def frames(texts: list[str], known: set[str]) -> list[tuple[str, int, int]]:
                 depth += 1
                 found.append((relative, line, depth))
     return found
+
+
+def crash_points(texts: list[str], known: set[str]) -> list[tuple[str, int, str]]:
+    """(path, line, expression) where each failure raised, from the carets under its innermost frame: the
+    `xs[lo]` of `return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)`."""
+    found = []
+    for text in texts:
+        for match in (*PYTEST_CRASH.finditer(text), *PY_CRASH.finditer(text)):
+            caret = match["caret"]
+            start = len(caret) - len(caret.lstrip())
+            expression = match["code"][start:len(caret)].strip()
+            relative = _in_repo(match["path"], known)
+            if relative is not None and expression:
+                found.append((relative, int(match["line"]), expression))
+    return list(dict.fromkeys(found))
 
 
 def rank(lines_run: dict[str, dict[int, set[str]]], failing: list[str], passing: set[str],
