@@ -153,6 +153,7 @@ QUOTED = re.compile(r"'([^'\\\n]{1,60})'|\"([^\"\\\n]{1,60})\"")
 TOP = 6  # ingredients kept per node and family
 MUTATORS = frozenset({"append", "pop", "add", "extend", "remove", "discard", "popleft", "appendleft", "clear"})
 MUTATED = 2.5  # `return True` → `return not stack` when the function fills and empties `stack`
+UNREAD = 3.0  # a name → a local bound and never read
 ONE_BASED = 2.5  # `page * size` → `(page - 1) * size` when page counts from 1
 LOOP_VARIABLE = 2.5  # a loop-invariant name → one the loop changes: using the outer value is a classic slip
 FILE_POOL = 80  # file-level literals considered as ingredients
@@ -572,6 +573,15 @@ class Operators:
             self.numbers[scope] = found
         return self.numbers[scope]
 
+    def unread(self, fn: ast.AST | None) -> set[str]:
+        """Locals the function binds and never reads: a computed value nobody uses is usually one a read of
+        another name meant."""
+        if fn is None:
+            return set()
+        scope = self.scope(fn)
+        read = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        return {name for name in scope.assigned if name not in read and name != "_"}
+
     def one_based(self, name: str, fn: ast.AST | None) -> bool:
         """A count from 1 (`page=1`, `if page < 1: raise`): used as an offset or index it wants `- 1`."""
         if not isinstance(fn, FUNCTIONS):
@@ -920,7 +930,10 @@ class Operators:
             if fn is not None:
                 pool.update(dict.fromkeys(self.visible(node, fn), 1.0 if local else 0.5))
             varying = self.loop_names(node, fn)
+            unread = self.unread(fn)
             for other in pool:
+                if other in unread:
+                    pool[other] *= UNREAD  # `lowered = text.lower()` never used: meant here
                 if other.isupper() != node.id.isupper():
                     pool[other] *= 0.5
                 if node.id not in varying and other in varying:

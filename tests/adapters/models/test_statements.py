@@ -186,3 +186,16 @@ def test_len_minus_one_as_a_factor():
     """)
     find(src, {2: 1.0}, ["    pos = len(xs) * p / 100"], ["    pos = (len(xs) - 1) * p / 100"],
          Hints(messages=["IndexError: list index out of range"]))
+
+
+def test_a_local_computed_and_never_read_is_the_likely_replacement():
+    src = code("""
+        def slugify(text, sep="-"):
+            folded = normalize(text)
+            lowered = folded.lower()
+            slug = re.sub(r"[^a-z0-9]+", sep, folded).strip(sep)
+            return slug
+    """)
+    rank, _ = find(src, {n: 1.0 for n in range(2, 6)}, ['    slug = re.sub(r"[^a-z0-9]+", sep, folded).strip(sep)'],
+                   ['    slug = re.sub(r"[^a-z0-9]+", sep, lowered).strip(sep)'])
+    assert rank < 10
