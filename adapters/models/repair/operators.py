@@ -153,6 +153,7 @@ QUOTED = re.compile(r"'([^'\\\n]{1,60})'|\"([^\"\\\n]{1,60})\"")
 TOP = 6  # ingredients kept per node and family
 MUTATORS = frozenset({"append", "pop", "add", "extend", "remove", "discard", "popleft", "appendleft", "clear"})
 MUTATED = 2.5  # `return True` → `return not stack` when the function fills and empties `stack`
+DOUBLED = 6.0  # delete an update a method called beside it already makes
 UNREAD = 3.0  # a name → a local bound and never read
 ONE_BASED = 2.5  # `page * size` → `(page - 1) * size` when page counts from 1
 LOOP_VARIABLE = 2.5  # a loop-invariant name → one the loop changes: using the outer value is a classic slip
@@ -1205,7 +1206,26 @@ class Operators:
         if isinstance(following, (ast.If, ast.While)) and written & names_read(following.test):
             return
         at = (self.text.starts[self.text.first_line(stmt) - 1], self.text.next_line(stmt.end_lineno))
-        yield self.lines_edit("delete-stmt", "delete-stmt", stmt, at, "", self.p("delete-stmt"), 2)
+        doubled = DOUBLED if self.done_by_call(stmt, body) else 1.0
+        yield self.lines_edit("delete-stmt", "delete-stmt", stmt, at, "", self.p("delete-stmt") * doubled, 2)
+
+    def done_by_call(self, stmt: ast.stmt, body: list[ast.stmt]) -> bool:
+        """`acc.balance -= amount` next to `self.withdraw(...)`, whose body already does `.balance -= ...`: the
+        update applied twice."""
+        if not isinstance(stmt, ast.AugAssign) or not isinstance(stmt.target, ast.Attribute):
+            return False
+        cls = next((a for a in self.ancestors(stmt) if isinstance(a, ast.ClassDef)), None)
+        methods = {m.name: m for m in cls.body if isinstance(m, FUNCTIONS)} if cls else {}
+        for other in body:
+            call = other.value if isinstance(other, ast.Expr) else None
+            if other is stmt or not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and
+                                     _receiver(call.func.value) == "self" and call.func.attr in methods):
+                continue
+            if any(isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Attribute) and
+                   n.target.attr == stmt.target.attr and type(n.op) is type(stmt.op)
+                   for n in ast.walk(methods[call.func.attr])):
+                return True
+        return False
 
     def return_add(self, stmt: ast.stmt, fn: ast.AST) -> Iterator[Edit]:
         """`return x` after the last statement of a function that computes x and never returns a value."""

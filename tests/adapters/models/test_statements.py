@@ -199,3 +199,23 @@ def test_a_local_computed_and_never_read_is_the_likely_replacement():
     rank, _ = find(src, {n: 1.0 for n in range(2, 6)}, ['    slug = re.sub(r"[^a-z0-9]+", sep, folded).strip(sep)'],
                    ['    slug = re.sub(r"[^a-z0-9]+", sep, lowered).strip(sep)'])
     assert rank < 10
+
+
+def test_an_update_a_method_called_beside_it_already_makes_is_deleted():
+    src = code("""
+        class Ledger:
+            def withdraw(self, account, amount):
+                self.check(account, amount)
+                account.balance -= amount
+
+            def deposit(self, account, amount):
+                account.balance += amount
+
+            def transfer(self, source, target, amount):
+                self.withdraw(source, amount)
+                self.deposit(target, amount)
+                source.balance -= amount
+    """)
+    suspicious = {n: 1.0 for n in range(line_of(src, "def transfer") + 1, line_of(src, "source.balance -=") + 1)}
+    rank, fix = find(src, suspicious, ["        source.balance -= amount"], [])
+    assert fix.operator == "delete-stmt" and rank < 10
