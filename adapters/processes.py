@@ -13,7 +13,7 @@ import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from greenloop.adapters.manifest import RUN_ENV, Manifest, alive, proc_stat
 
@@ -28,14 +28,21 @@ def spawn(command: str, cwd: Path, env: Mapping[str, str], stdout: int | IO[byte
           manifest: Manifest | None = None, label: str = "") -> subprocess.Popen[bytes]:
     """`/bin/sh -c command` as the leader of a new session (and so of a new process group), stdin closed;
     recorded in the run's manifest before and after it starts, so a later greenloop can reap it."""
+    return start(["/bin/sh", "-c", command], cwd, env, manifest, label or command,
+                 stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.STDOUT)
+
+
+def start(argv: list[str], cwd: Path, env: Mapping[str, str], manifest: Manifest | None, label: str,
+          **streams: Any) -> subprocess.Popen[bytes]:
+    """`argv` as the leader of a new session, with the given `stdin`/`stdout`/`stderr`; recorded in the manifest
+    like `spawn`'s shell."""
     env = dict(env)
     if manifest:
-        manifest.spawning(label or command, cwd)
+        manifest.spawning(label, cwd)
         env[RUN_ENV] = manifest.run_id
-    process = subprocess.Popen(["/bin/sh", "-c", command], cwd=cwd, env=env, start_new_session=True,
-                               stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(argv, cwd=cwd, env=env, start_new_session=True, **streams)
     if manifest:
-        manifest.spawned(process.pid, label or command)
+        manifest.spawned(process.pid, label)
     return process
 
 
@@ -87,11 +94,17 @@ def stop_pid_group(pid: int, start: int | None, grace: float = STOP_GRACE) -> bo
         leads = False
     if not leads:
         return False
-    signal_group(pid, signal.SIGTERM)
-    if not _wait_for_pid_group(pid, grace):
-        signal_group(pid, signal.SIGKILL)
-        _wait_for_pid_group(pid, KILL_WAIT)
+    stop_group_of(pid, grace)
     return True
+
+
+def stop_group_of(group: int, grace: float = STOP_GRACE) -> None:
+    """`stop_group` for a group known by its id alone. The caller vouches that the id still names the group it
+    means: its leader runs, or is a zombie nobody has reaped yet (until then the kernel gives its pid to no one)."""
+    signal_group(group, signal.SIGTERM)
+    if not _wait_for_pid_group(group, grace):
+        signal_group(group, signal.SIGKILL)
+        _wait_for_pid_group(group, KILL_WAIT)
 
 
 def _wait_for_pid_group(group: int, timeout: float) -> bool:

@@ -286,6 +286,9 @@ class TestRunner(Protocol):
         (and never longer than the configured test timeout). With a `selection` of test ids, run only those
         where the runner can (to rerun suspected flakes); where it cannot, the whole command runs."""
 
+    def close(self) -> None:
+        """Stop whatever the runner keeps running between test runs (a warm server); safe to call twice."""
+
 
 class Publication(BaseModel):
     """A validated fix ready to leave the run."""

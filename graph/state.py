@@ -131,9 +131,12 @@ class RunContext:
             live.workspace.destroy()
 
     def close(self) -> None:
-        """Tear down everything still live, then the provider."""
+        """Tear down everything still live, then the provider and the test runner."""
         try:
             for key in list(self.live):
                 self.release(key)
         finally:
-            self.provider.close()
+            try:
+                self.provider.close()
+            finally:
+                self.runner.close()

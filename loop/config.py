@@ -54,6 +54,11 @@ class TestConfig(_Section):
     per_test_timeout: float | None = Field(None, gt=0)
     """Seconds one pytest test may take (pytest-timeout): a test that hangs (a loop that never ends) then fails on
     its own with a traceback, instead of the whole run being stopped with no results."""
+    warm: bool | Literal["auto"] = "auto"
+    """Run pytest in a fork of a server that has already imported pytest and its plugins, so a test run skips most
+    of a second of imports. `auto`: when the command is a plain pytest invocation (`[VAR=value ...] python -m pytest
+    ...` or `pytest ...`, no shell syntax), else cold; `true`: the same, but a command that is not one is a config
+    error; `false`: every run is a fresh `/bin/sh -c command`."""
     format: Literal["auto", "junit", "exit-code"] = "auto"
     """`auto`: JUnit XML when the command runs pytest, otherwise the exit code is the one outcome."""
     repro_dir: str = "tests/repro/"

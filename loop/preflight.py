@@ -145,3 +145,17 @@ def _check_programs(config: Config, repo: Path) -> None:
         if program:
             raise ConfigError(f"{key} runs {program!r}, which is not installed or not on PATH: {command}",
                               f"install {program}, or change {key} in greenloop.toml")
+    if config.test.warm is True:
+        _check_warm(config.test.command, repo, child_env(config.env.allow))
+
+
+def _check_warm(command: str, repo: Path, env: dict[str, str]) -> None:
+    """`[test] warm = true` needs a plain pytest command whose Python can be told before any run."""
+    from greenloop.adapters.runners.plain_pytest import parse, resolve
+
+    call = parse(command)
+    why = call if isinstance(call, str) else resolve(call, str(repo), {**env, **call.assignments})
+    if isinstance(why, str):
+        raise ConfigError(f"[test] warm = true, but [test] command cannot run warm: {why}: {command}",
+                          "make it a plain `python -m pytest …` or `pytest …` (no shell syntax), "
+                          "or set warm = \"auto\" (runs it cold) in [test] of greenloop.toml")

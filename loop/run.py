@@ -181,7 +181,8 @@ def _drive(run_dir: Path, config: Config, state: dict[str, Any] | None, manifest
     run_id = run_dir.name
     meta = json.loads((run_dir / "run.json").read_text())
     model = _model(meta, config, run_dir)
-    context = _context(config, Path(meta["repo"]), run_dir, model, meta["base_commit"], manifest)
+    context = _context(config, Path(meta["repo"]), run_dir, model, meta["base_commit"], manifest,
+                       lambda note: progress({"node": "test", "seconds": 0.0, "note": note}))
     error: GreenloopError | None = None
     kept: dict[str, Any] | None = None
     if state is not None:
@@ -258,10 +259,11 @@ def _signals_held() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
-def _context(config: Config, repo: Path, run_dir: Path, model: Any, base_commit: str, manifest: Any) -> Any:
+def _context(config: Config, repo: Path, run_dir: Path, model: Any, base_commit: str, manifest: Any,
+             notify: Callable[[str], None]) -> Any:
     from greenloop.adapters.environment import child_env
     from greenloop.adapters.publishers.local import LocalPublisher
-    from greenloop.adapters.runners.command import CommandTestRunner
+    from greenloop.adapters.runners.warm import WarmTestRunner
     from greenloop.adapters.sandboxes.local import LocalSandboxProvider
     from greenloop.adapters.workspaces.git import GitWorkspace
     from greenloop.adapters.workspaces.setup import run_setup
@@ -281,7 +283,7 @@ def _context(config: Config, repo: Path, run_dir: Path, model: Any, base_commit:
         provider = LocalSandboxProvider(config.services, run_dir, base_env=env, manifest=manifest)
     return RunContext(
         config=config, repo=repo, run_dir=run_dir, model=model, provider=provider,
-        runner=CommandTestRunner(config.test, base_env=env, manifest=manifest),
+        runner=WarmTestRunner(config.test, base_env=env, manifest=manifest, notify=notify),
         publisher=LocalPublisher(),
         make_workspace=lambda name, tree: GitWorkspace.create(repo, base_commit, run_dir / "worktrees" / name,
                                                               manifest, tree),

@@ -4,7 +4,8 @@ pytest is asked for the XML through `PYTEST_ADDOPTS`, so it is written even when
 a script. The command runs in its own process group so a timeout (or Ctrl-C) can stop everything it started.
 
 A rerun of a few tests goes through the same command: node ids given as arguments would run on top of the
-command's own paths, so instead a tiny plugin, loaded with `-p` the same way, deselects everything else.
+command's own paths, so instead a tiny plugin, loaded with `-p` the same way, deselects everything else. Before
+each run, bytecode older than its source is removed (`bytecode.py`), so a quick edit is never run as it was before.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from greenloop.adapters.manifest import Manifest
 from greenloop.adapters.processes import run_to_file
 from greenloop.adapters.protocols import Outcome, TestReport, TestResult, Workspace
+from greenloop.adapters.runners.bytecode import drop_stale_bytecode
 from greenloop.adapters.runners.junit import MESSAGE_CHARS, parse_junit
 from greenloop.loop.config import TestConfig
 from greenloop.loop.errors import ConfigError
@@ -92,8 +94,8 @@ class CommandTestRunner:
         if selection is not None and self.config.format != "exit-code":
             environment.update(_selection_env(environment, report_dir, label, selection))
         limit = min(self.config.timeout, timeout) if timeout is not None else self.config.timeout
-        code, duration = run_to_file(self.config.command, workspace.path, environment, output, limit, self.manifest,
-                                     f"tests {label}")
+        drop_stale_bytecode(Path(workspace.path))
+        code, duration = self._execute(Path(workspace.path), environment, output, limit, label)
         exit_code = TIMEOUT_EXIT_CODE if code is None else code
         head, tail = read_output(output)
         wants_junit = self.config.format != "exit-code"
@@ -110,6 +112,14 @@ class CommandTestRunner:
         )
         self._add_results(report, junit if wants_junit else None, limit if code is None else None)
         return report
+
+    def close(self) -> None:
+        """Nothing of a cold runner outlives its test runs."""
+
+    def _execute(self, cwd: Path, env: dict[str, str], output: Path, limit: float,
+                 label: str) -> tuple[int | None, float]:
+        """Run the command with its output in `output`: (exit code, or None when stopped at `limit`; seconds)."""
+        return run_to_file(self.config.command, cwd, env, output, limit, self.manifest, f"tests {label}")
 
     def _add_results(self, report: TestReport, junit: Path | None, stopped_after: float | None) -> None:
         """Per-test results from the JUnit XML when there is one, else one result for the whole command."""
