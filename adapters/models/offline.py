@@ -63,7 +63,10 @@ class OfflineModel:
         with tempfile.TemporaryDirectory(prefix="greenloop-spectra-") as scratch:
             data = Path(scratch) / "coverage"
             before = bench.run_tests(env=coverage_env(bench.root, data, Path(scratch) / "coveragerc"))
-            search = Search(outcomes=_outcomes(before), targets=list(request.targets), runs=1)
+            runs = 1
+            if not any(t in before.results for t in request.targets):  # no pytest-cov where the tests run
+                before, runs = bench.run_tests(), 2  # the tracebacks alone localize then
+            search = Search(outcomes=_outcomes(before), targets=list(request.targets), runs=runs)
             scores = self._localize(request, bench, before, spectra(data, bench.root), search)
         found, partial = self._screen(request, bench, scores, search, budget, deadline)
         for _ in range(PARTIAL_ROUNDS):

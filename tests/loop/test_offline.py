@@ -73,3 +73,21 @@ def test_a_program_that_loops_forever_fails_by_its_test_timeout_and_the_run_keep
     assert "Timeout" in evidence["targets"][0]["message_before"]  # failed alone, by pytest-timeout
     assert evidence["budget"]["wall_seconds"] <= 30 + 5 and elapsed < 60
     assert_nothing_left(repo)
+
+
+def test_without_pytest_cov_where_the_tests_run_the_tracebacks_alone_localize(tmp_path):
+    """The test command's Python may lack pytest-cov (a project's own venv): the spectra run then fails on `--cov`,
+    and the engine reruns the tests plainly and localizes from the failure's traceback."""
+    repo = make_repo(tmp_path / "repo", {
+        "greenloop.toml": '[test]\ncommand = "python -m pytest -p no:pytest_cov -q tests"\n',
+        "pytest.ini": PYTEST_INI,
+        "items.py": "def last(xs):\n    return xs[len(xs)]\n",
+        "tests/test_items.py": "from items import last\n\n\ndef test_last():\n    assert last([1, 2, 3]) == 3\n\n\n"
+                               "def test_last_of_one():\n    assert last(['a']) == 'a'\n",
+    })
+    result = run_cli("run", repo, "--ticket-text", "last() raises IndexError", "--json")
+
+    assert result.code == 0 and result.json["verdict"] == "fixed", result.stderr
+    evidence = evidence_of(result)
+    assert evidence["attempts"][0]["source"].endswith("at items.py:2")
+    assert evidence["model_usage"]["test_runs"] >= 3  # the failed spectra run, the plain one, a screening

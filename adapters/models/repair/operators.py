@@ -1062,7 +1062,7 @@ class Operators:
         if value in (0, -1) and isinstance(value, int):
             new = -1 if value == 0 else 0
             yield self.edit(f"index:{value}→{new}", "index:0↔-1", index, num_node(new), [num_text(new)])
-        elif isinstance(index, (ast.Name, ast.BinOp, ast.Attribute)):
+        elif isinstance(index, (ast.Name, ast.BinOp, ast.Attribute, ast.Call)):  # `xs[len(xs)]` too
             yield self.shift(index, +1, "index:±1", "index:+1")
             yield self.shift(index, -1, "index:±1", "index:-1")
         if (isinstance(node.ctx, ast.Load) and isinstance(node.value, (ast.Name, ast.Attribute))
