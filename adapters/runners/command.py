@@ -23,7 +23,7 @@ from pathlib import Path
 from greenloop.adapters.manifest import Manifest
 from greenloop.adapters.processes import run_to_file
 from greenloop.adapters.protocols import Outcome, TestReport, TestResult, Workspace
-from greenloop.adapters.runners.bytecode import drop_stale_bytecode
+from greenloop.adapters.bytecode import drop_stale_bytecode
 from greenloop.adapters.runners.junit import MESSAGE_CHARS, parse_junit
 from greenloop.loop.config import TestConfig
 from greenloop.loop.errors import ConfigError

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from greenloop.adapters.bytecode import drop_stale_bytecode
 from greenloop.adapters.manifest import Manifest
 from greenloop.adapters.processes import spawn, stop_group
 
@@ -60,6 +61,7 @@ class ServiceProcess:
         # -P: the service's folder is not put on the pump's sys.path, where it could shadow our modules.
         # exec: the pump is the process spawned, so it leads the group and its exit is the service's.
         pump = [sys.executable, "-P", "-m", PUMP, "--log", str(log_path), "--", "/bin/sh", "-c", command]
+        drop_stale_bytecode(Path(cwd))  # a service restarted on an edit made within the second must run the edit
         self._popen = spawn(f"exec {shlex.join(pump)}", cwd, env, subprocess.DEVNULL, manifest, label or command)
         self.pgid = self._popen.pid  # a new session's first process leads its group
 

@@ -1,8 +1,8 @@
 """Stale bytecode: CPython takes a `.pyc` as current when its source has the recorded size and mtime in whole
 seconds, so a source edited to the same size within the second its `.pyc` was written runs as it was before the edit.
 Screening candidates one after another does exactly that (`31` → `30`, runs a fraction of a second apart); a test
-run must see the workspace as it is, so every `.pyc` older than its source is removed first.
-"""
+run, and a service started on the workspace, must see it as it is, so every `.pyc` older than its source is removed
+first (by the test runner and the local sandbox's services)."""
 
 from __future__ import annotations
 
