@@ -37,7 +37,11 @@ PRIORS: dict[str, float] = {
     "compare:other": 0.3,  # < → >=, == → <=, ...
     "compare:none": 0.4,  # == None ↔ is None
     "compare:swap-operands": 0.3,  # a in b → b in a (for < the swap equals the mirrored operator: not generated)
-    "binop:swap-operands": 0.3,  # a - b → b - a, non-commutative operators only (operator swaps: BINOPS)
+    "binop:swap-operands": 0.3,
+    "binop:clear-bits": 0.3,  # `mask ^ flag` or `mask - flag` → `mask & ~flag`
+    "call:maxsplit": 0.6,  # `a, b = s.split("=")` → `s.split("=", 1)`
+    "lambda:bind": 0.6,  # `lambda v: v * factor` in a loop over factor → `lambda v, factor=factor: ...`
+    "stmt:advance": 0.5,  # `ticket = self._next` in a class that never advances `_next` → `self._next += 1`  # a - b → b - a, non-commutative operators only (operator swaps: BINOPS)
     "bool:swap": 0.7,  # and ↔ or
     "bool:drop-operand": 0.25,  # a and b → a (more / less specific if)
     "not:drop": 0.6,
@@ -92,6 +96,7 @@ BOOSTS: dict[str, dict[str, float]] = {
     "KeyError": {"guard:key": 2.0, "subscript:get": 2.0},
     "NoneType": {"guard:none": 3.0, "guard:falsy": 1.5},
     "ZeroDivisionError": {"guard:falsy": 3.0},
+    "too many values to unpack": {"call:maxsplit": 2.0},
     "Timeout": {"stmt:copy-branch": 3.0, "stmt:break↔continue": 2.0},  # a loop that never ends: a missed step
     "IndexError": {"guard:index": 2.0, "index:±1": 1.5, "slice:±1": 1.5, "call:range-1": 1.5, "call:len-1": 1.5},
     "out of range": {"guard:index": 2.0, "index:±1": 1.5, "slice:±1": 1.5, "call:range-1": 1.5},
@@ -619,15 +624,18 @@ class Operators:
         return {n.func.value.id for n in scope_nodes(fn) if isinstance(n, ast.Call) and isinstance(
             n.func, ast.Attribute) and isinstance(n.func.value, ast.Name) and n.func.attr in MUTATORS}
 
-    def loop_names(self, node: ast.AST, fn: ast.AST | None) -> set[str]:
-        """Names that change from one iteration to the next of the loops around `node`: their targets and what
-        their bodies assign."""
+    def loop_names(self, node: ast.Name, fn: ast.AST | None) -> set[str]:
+        """Names that change from one iteration to the next of the loops around `node` in which `node` itself
+        does not change (their targets and what their bodies assign), innermost first until one changes it."""
         names: set[str] = set()
         for a in self.ancestors(node):
             if a is fn or isinstance(a, SCOPES):
                 break
             if isinstance(a, LOOPS):
-                names |= {n.id for n in ast.walk(a) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+                stored = {n.id for n in ast.walk(a) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+                if node.id in stored:
+                    break
+                names |= stored
         return names
 
     def scope(self, fn: ast.AST) -> Scope:
@@ -785,6 +793,11 @@ class Operators:
     def binop(self, node: ast.BinOp) -> Iterator[Edit]:
         if not (_stringy(node.left) or _stringy(node.right)):
             yield from self.operator_swaps(node, node.left, node.right, node.op, "")
+        if isinstance(node.op, (ast.BitXor, ast.Sub)) and not (_stringy(node.left) or _stringy(node.right)):
+            new = ast.BinOp(node.left, ast.BitAnd(), ast.UnaryOp(ast.Invert(), node.right))
+            left, right = self.text.seg(node.left), self.text.seg(node.right)
+            yield self.edit("binop:clear-bits", "binop:clear-bits", node, new,
+                            [f"{left} & ~{right}", f"{left} & ~({right})"])  # `mask ^ flag` toggles: clear it
         if isinstance(node.op, NON_COMMUTATIVE) and self.text.seg(node.left) != self.text.seg(node.right):
             new = ast.BinOp(node.right, node.op, node.left)
             yield self.swap_operands(node, node.left, node.right, new, "binop:swap-operands")
@@ -1018,6 +1031,7 @@ class Operators:
             else:
                 yield self.shift(args[0], +1, "call:range-start+1")
                 yield self.shift(args[0], -1, "call:range-start-1")
+        yield from self.maxsplit(node)
         if isinstance(node.func, ast.Name) and node.func.id == "len" and len(args) == 1:
             parent = self.parents.get(node, (None,))[0]
             if isinstance(parent, ast.Compare) or isinstance(parent, ast.BinOp) and isinstance(
@@ -1026,6 +1040,21 @@ class Operators:
                 for op, delta in ((ast.Sub, "-"), (ast.Add, "+")):
                     new = ast.BinOp(node, op(), ast.Constant(1))
                     yield self.edit(f"call:len{delta}1", f"call:len{delta}1", node, new, [f"{seg} {delta} 1"])
+
+    def maxsplit(self, node: ast.Call) -> Iterator[Edit]:
+        """`key, value = line.split("=")` → `line.split("=", 1)`: unpacked into n names, split at most n - 1 times."""
+        parent = self.parents.get(node)
+        if not (isinstance(node.func, ast.Attribute) and node.func.attr in ("split", "rsplit") and
+                len(node.args) == 1 and not node.keywords and parent and isinstance(parent[0], ast.Assign)):
+            return
+        target = parent[0].targets[0]
+        if isinstance(target, (ast.Tuple, ast.List)) and len(target.elts) > 1 and not any(
+                isinstance(e, ast.Starred) for e in target.elts):
+            count = len(target.elts) - 1
+            end = self.text.span(node.args[0])[1]
+            new = ast.Call(node.func, [node.args[0], ast.Constant(count)], [])
+            yield self.edit(f"call:{node.func.attr}-maxsplit-{count}", "call:maxsplit", node, new, [f", {count}"],
+                            region=(end, end))
 
     def shift(self, node: ast.expr, delta: int, family: str, op: str | None = None) -> Edit:
         """`node` ± 1, folded into an integer literal or an existing `± k`: `n` → `n + 1`, `n - 1` → `n`."""

@@ -27,6 +27,8 @@ MIXED_UP = {"ValueError": ("TypeError",), "TypeError": ("ValueError",), "KeyErro
             "IndexError": ("KeyError",)}
 """Exception classes caught one for the other, for handlers the failure does not name."""
 COPIED = (ast.AugAssign, ast.Assign, ast.Expr)
+BLOCKS_OF_CODE = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.FunctionDef,
+                  ast.AsyncFunctionDef, ast.ClassDef)
 MUTABLE = (ast.List, ast.Dict, ast.Set)
 
 
@@ -35,6 +37,8 @@ def statement_edits(ops: Operators, stmt: ast.stmt) -> Iterator[Edit]:
     fn = ops.function_of(stmt)
     if fn is None:
         return
+    yield from late_binding(ops, stmt)
+    yield from counter_advance(ops, stmt)
     yield from handler_types(ops, stmt, fn)
     if isinstance(stmt, ast.If):
         yield from branch_copies(ops, stmt)
@@ -127,6 +131,55 @@ def mutable_defaults(ops: Operators, stmt: ast.stmt, fn: ast.FunctionDef) -> Ite
         new.body = [*body[:at], check, *body[at:]]
         yield Edit(f"default:mutable({arg.arg})", "default:mutable", ops.p("default:mutable"),
                    ((start, line_start, text),), fn, new, 3)
+
+
+def late_binding(ops: Operators, stmt: ast.stmt) -> Iterator[Edit]:
+    """`lambda v: v * factor` made in a loop over `factor` sees the last `factor` when called: bind it as a
+    default, `lambda v, factor=factor: v * factor` (flake8-bugbear's B023), in every such lambda of `stmt`."""
+    loops = [a for a in ops.ancestors(stmt) if isinstance(a, (ast.For, ast.AsyncFor))]
+    varying = {n.id for loop in loops for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+    span = ops.text.unit_span(stmt)
+    if not varying or span is None or isinstance(stmt, BLOCKS_OF_CODE):
+        return
+    inserts: list[tuple[int, str]] = []
+    new = copy.deepcopy(stmt)
+    lambdas = [n for n in ast.walk(stmt) if isinstance(n, ast.Lambda)]
+    for old, fresh in zip(lambdas, [n for n in ast.walk(new) if isinstance(n, ast.Lambda)], strict=True):
+        own = {a.arg for a in (*old.args.posonlyargs, *old.args.args, *old.args.kwonlyargs)}
+        free = sorted(n.id for n in ast.walk(old.body) if isinstance(n, ast.Name) and n.id in varying - own)
+        if not free or old.args.vararg or old.args.kwarg or old.args.kwonlyargs:
+            continue
+        names = list(dict.fromkeys(free))
+        at = ops.text.span(old.body)[0]
+        colon = ops.text.source.rindex(":", ops.text.span(old)[0], at)
+        inserts.append((colon, ("" if not own else ", ") + ", ".join(f"{n}={n}" for n in names)))
+        fresh.args.args += [ast.arg(n) for n in names]
+        fresh.args.defaults += [ast.Name(n, ast.Load()) for n in names]
+    if not inserts:
+        return
+    start, end = span
+    text = ops.text.source[start:end]
+    for at, piece in sorted(inserts, reverse=True):
+        text = text[:at - start] + piece + text[at - start:]
+    yield Edit("lambda:bind", "lambda:bind", ops.p("lambda:bind"), ((start, end, text),), stmt, new, 2)
+
+
+def counter_advance(ops: Operators, stmt: ast.stmt) -> Iterator[Edit]:
+    """`ticket = self._next_ticket` in a class where nothing ever advances `_next_ticket` (it is set once, to a
+    number, in `__init__`): `self._next_ticket += 1` after it."""
+    if not (isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Attribute) and isinstance(
+            stmt.value.value, ast.Name) and stmt.value.value.id == "self"):
+        return
+    cls = next((a for a in ops.ancestors(stmt) if isinstance(a, ast.ClassDef)), None)
+    if cls is None or ops.text.unit_span(stmt) is None:
+        return
+    attr = stmt.value.attr
+    writes = [n for n in ast.walk(cls) if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and any(
+        isinstance(t, ast.Attribute) and t.attr == attr and isinstance(t.ctx, ast.Store)
+        for t in (n.targets if isinstance(n, ast.Assign) else [n.target]))]
+    if len(writes) == 1 and isinstance(writes[0], ast.Assign) and isinstance(
+            getattr(writes[0].value, "value", None), int):
+        yield _insert_after(ops, stmt, stmt, f"self.{attr} += 1", "stmt:advance")
 
 
 def _insert_after(ops: Operators, anchor: ast.stmt, target: ast.stmt, text: str, family: str) -> Edit:

@@ -219,3 +219,67 @@ def test_an_update_a_method_called_beside_it_already_makes_is_deleted():
     suspicious = {n: 1.0 for n in range(line_of(src, "def transfer") + 1, line_of(src, "source.balance -=") + 1)}
     rank, fix = find(src, suspicious, ["        source.balance -= amount"], [])
     assert fix.operator == "delete-stmt" and rank < 10
+
+
+def test_a_lambda_made_in_a_loop_binds_the_loop_variable():
+    src = code("""
+        def add_scaled(units, factors):
+            for unit, factor in factors.items():
+                units[unit] = (lambda v: v * factor, lambda v: v / factor)
+    """)
+    rank, fix = find(src, {3: 1.0, 2: 0.5}, ["        units[unit] = (lambda v: v * factor, lambda v: v / factor)"],
+                     ["        units[unit] = (lambda v, factor=factor: v * factor, lambda v, factor=factor: v / factor)"])
+    assert fix.operator == "lambda:bind" and rank < 10
+
+
+def test_a_counter_read_and_never_advanced_is_advanced():
+    src = code("""
+        class Queue:
+            def __init__(self):
+                self._next_ticket = 0
+
+            def push(self, job):
+                ticket = self._next_ticket
+                self._heap.append((ticket, job))
+                return ticket
+    """)
+    rank, _ = find(src, {n: 1.0 for n in range(6, 9)}, [], ["        self._next_ticket += 1"])
+    assert rank < 15
+
+
+def test_split_into_two_names_splits_once():
+    src = code("""
+        def parse(line):
+            key, value = line.split("=")
+            return key.strip(), value
+    """)
+    rank, _ = find(src, {2: 1.0}, ['    key, value = line.split("=")'], ['    key, value = line.split("=", 1)'],
+                   Hints(messages=["ValueError: too many values to unpack (expected 2)"]))
+    assert rank == 0
+
+
+def test_a_toggle_meant_to_clear_bits():
+    src = code("""
+        def revoke(mask, flag):
+            return mask ^ flag
+    """)
+    find(src, {2: 1.0}, ["    return mask ^ flag"], ["    return mask & ~flag"])
+
+
+def test_the_inner_loop_variable_for_a_name_the_inner_loop_does_not_change():
+    src = code("""
+        def order(ready, needed_by, pending):
+            out = []
+            while ready:
+                target = ready.pop()
+                out.append(target)
+                for dependent in needed_by[target]:
+                    pending[dependent] -= 1
+                    if pending[dependent] == 0:
+                        ready.append(target)
+            return out
+    """)
+    suspicious = {n: 1.0 for n in range(3, 10)}
+    rank, _ = find(src, suspicious, ["                ready.append(target)"],
+                   ["                ready.append(dependent)"])
+    assert rank < 30
