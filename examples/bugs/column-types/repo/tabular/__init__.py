@@ -1,0 +1,1 @@
+"""Helpers for loading spreadsheets exported as CSV."""

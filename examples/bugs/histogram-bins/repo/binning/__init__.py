@@ -1,0 +1,1 @@
+"""Quick-look statistics for the ops dashboard."""

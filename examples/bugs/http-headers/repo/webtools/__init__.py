@@ -1,0 +1,1 @@
+"""Small HTTP helpers for the crawler."""

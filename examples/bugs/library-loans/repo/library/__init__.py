@@ -1,0 +1,1 @@
+"""Circulation desk tools for the town library."""

@@ -1,0 +1,1 @@
+"""Loan calculators for the budgeting app."""

@@ -1,0 +1,1 @@
+"""Calendar helpers for the team planner."""
