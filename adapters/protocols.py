@@ -179,10 +179,12 @@ class Bench(Protocol):
     def record(self, paths: list[str]) -> None:
         """Take edits made to these files in the worktree into the workspace's change."""
 
-    def run_tests(self, selection: list[str] | None = None, env: dict[str, str] | None = None) -> TestReport:
+    def run_tests(self, selection: list[str] | None = None, env: dict[str, str] | None = None,
+                  timeout: float | None = None) -> TestReport:
         """The sandbox brought to the worktree's change, then the test command (only `selection`, where the runner
-        can; with `env` added, e.g. to record coverage), for at most the run's wall time left; raises `SetupError`/`ServiceStartError` when the change does not
-        start. (Counting runs against the budget is the model's job: it knows its allowance.)"""
+        can; with `env` added, e.g. to record coverage), for at most `timeout` seconds and the run's wall time left;
+        raises `SetupError`/`ServiceStartError` when the change does not start. (Counting runs against the budget
+        is the model's job: it knows its allowance.)"""
 
     def service_logs(self, service: str | None = None, since: float | None = None) -> list[LogLine]: ...
 

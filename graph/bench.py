@@ -55,13 +55,14 @@ class LaneBench:
     def diff(self) -> str:
         return self._live.workspace.diff()
 
-    def run_tests(self, selection: list[str] | None = None, env: dict[str, str] | None = None) -> TestReport:
+    def run_tests(self, selection: list[str] | None = None, env: dict[str, str] | None = None,
+                  timeout: float | None = None) -> TestReport:
         self._bring_up()
         self.test_runs += 1
         label = f"step-{self._step}-bench-{self.test_runs}"
+        limit = seconds_left(self._state) if timeout is None else min(timeout, seconds_left(self._state))
         return self._ctx.runner.run(self._live.workspace, {**self._live.sandbox.env(), **(env or {})},
-                                    self._ctx.run_dir / "reports", label, seconds_left(self._state),
-                                    selection=selection or None)
+                                    self._ctx.run_dir / "reports", label, limit, selection=selection or None)
 
     def service_logs(self, service: str | None = None, since: float | None = None) -> list[LogLine]:
         if service is not None:

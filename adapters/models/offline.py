@@ -28,6 +28,10 @@ MAX_FILES = 6
 """Files (by their most suspicious line) that candidates are generated in."""
 PARTIAL_ROUNDS = 2
 """Two-edit bugs: how often a partial fix is built on."""
+SLOWER = 10
+"""A screening may take this many times as long as the suite did before any edit (at least `SLOW_FLOOR` seconds):
+a candidate that makes a loop never end is stopped there, not at the test command's timeout."""
+SLOW_FLOOR = 5.0
 
 
 @dataclass
@@ -37,6 +41,7 @@ class Search:
     outcomes: dict[str, str]
     targets: list[str]
     crashes: list[tuple[str, int, str]] = field(default_factory=list)  # where the failures raised
+    limit: float | None = None  # seconds a screening may take
     runs: int = 0
     screened: int = 0
 
@@ -66,7 +71,8 @@ class OfflineModel:
             runs = 1
             if not any(t in before.results for t in request.targets):  # no pytest-cov where the tests run
                 before, runs = bench.run_tests(), 2  # the tracebacks alone localize then
-            search = Search(outcomes=_outcomes(before), targets=list(request.targets), runs=runs)
+            search = Search(outcomes=_outcomes(before), targets=list(request.targets), runs=runs,
+                            limit=max(SLOW_FLOOR, SLOWER * before.duration))
             scores = self._localize(request, bench, before, spectra(data, bench.root), search)
         found, partial = self._screen(request, bench, scores, search, budget, deadline)
         for _ in range(PARTIAL_ROUNDS):
@@ -137,7 +143,7 @@ class OfflineModel:
             (bench.root / candidate.path).write_text(candidate.source, encoding="utf-8")
             bench.record([candidate.path])
             try:
-                first = bench.run_tests(selection=search.targets)
+                first = bench.run_tests(selection=search.targets, timeout=search.limit)
             except GreenloopError:  # it broke start-up
                 search.runs += 1
                 return 0, {}
@@ -146,7 +152,7 @@ class OfflineModel:
             was = sum(search.outcomes.get(t) == "passed" for t in search.targets)
             if passed <= was or search.runs >= budget:
                 return 0, {}
-            after = _outcomes(bench.run_tests())
+            after = _outcomes(bench.run_tests(timeout=search.limit))
             search.runs += 1
             broken = [t for t, outcome in search.outcomes.items() if outcome == "passed" and after.get(t) != "passed"]
             return (0, {}) if broken else (sum(after.get(t) == "passed" for t in search.targets), after)

@@ -91,3 +91,27 @@ def test_without_pytest_cov_where_the_tests_run_the_tracebacks_alone_localize(tm
     evidence = evidence_of(result)
     assert evidence["attempts"][0]["source"].endswith("at items.py:2")
     assert evidence["model_usage"]["test_runs"] >= 3  # the failed spectra run, the plain one, a screening
+
+
+def test_a_candidate_that_loops_forever_is_stopped_long_before_the_test_timeout(tmp_path):
+    """No per-test timeout and a test command timeout of 300 s: `while n > 0` → `while n >= 0` never ends, and
+    the engine stops each screening at ten times the suite's own duration (at least 5 s) instead."""
+    repo = make_repo(tmp_path / "repo", {
+        "greenloop.toml": '[test]\ncommand = "python -m pytest -q tests"\ntimeout = 300\n',
+        "pytest.ini": PYTEST_INI,
+        "digits.py": "def digits(n):\n    count = 0\n    while n > 0:\n        n //= 10\n        count += 1\n"
+                     "    return count + 1\n",
+        "tests/test_digits.py": "from digits import digits\n\n\ndef test_three():\n    assert digits(123) == 3\n\n\n"
+                                "def test_one():\n    assert digits(7) == 1\n",
+    })
+    started = time.monotonic()
+    result = run_cli("run", repo, "--ticket-text", "digits() counts one too many", "--json")
+
+    assert result.code == 0 and result.json["verdict"] == "fixed", result.stderr
+    assert time.monotonic() - started < 90
+    reports = Path(result.json["run_dir"]) / "reports"
+    screenings = sorted(reports.glob("output-step-1-bench-*.log"))
+    stopped = [log for log in screenings if not (reports / log.name.replace("output-", "junit-").replace(
+        ".log", ".xml")).exists()]
+    assert stopped  # a screening stopped at its time limit: no JUnit XML
+    assert_nothing_left(repo)

@@ -215,8 +215,9 @@ class _Checker:
 
     def refused(self, edit: Edit, parsed: ast.AST, compared: ast.AST, header: bool) -> bool:
         """Anti-patterns (repair note §5.2): a condition made trivial (`if True`, `x or False`); returning a literal
-        from the failing tests' messages; assigning one, or comparing with one, that the function does not
-        already use."""
+        from the failing tests' messages that the function returns nowhere else; assigning one, or comparing with
+        one, that the function does not already use (unless the value came from the code's own literal, 1000 →
+        1024)."""
         new_nodes, old_nodes = _scan(parsed, header), _scan(compared, header)
         if _trivial(new_nodes) > _trivial(old_nodes):
             return True
