@@ -46,12 +46,15 @@ def tasks(suite: Path) -> list[Path]:
 
 def run_task(task: Path, model: str, workdir: Path, max_test_runs: int | None = None) -> TaskResult:
     from greenloop.loop.demo import materialize
+    from greenloop.loop.errors import Interrupted
     from greenloop.loop.run import RunOptions, run
 
     repo, ticket, _ = materialize(task, workdir / task.name)
     meta = tomllib.loads((task / "meta.toml").read_text()) if (task / "meta.toml").is_file() else {}
     started = time.perf_counter()
     result = run(RunOptions(repo=repo, ticket_file=str(ticket), model=model, max_test_runs=max_test_runs))
+    if isinstance(result.error, Interrupted):  # Ctrl-C or SIGTERM: the run tore itself down; the suite stops too
+        raise KeyboardInterrupt
     seconds = time.perf_counter() - started
     evidence = result.evidence
     published = _changed_lines(repo, evidence) if result.verdict == "fixed" else None

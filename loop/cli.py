@@ -396,11 +396,15 @@ def _eval(args: argparse.Namespace) -> int:
         print(f"  {result.task:<28} {result.verdict:<15} {result.seconds:6.1f}s  {result.test_runs:3d} test runs",
               file=sys.stderr, flush=True)
 
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         results = run_suite(args.suite, args.model, args.max_test_runs, args.task, progress)
     except GreenloopError as error:
         _print_error(error, False)
         return error.exit_code
+    except KeyboardInterrupt:  # the task's run stopped what it started; the suite's scratch folder went with it
+        print("greenloop: eval interrupted; no table written", file=sys.stderr)
+        return 130
     table = markdown(results, args.model, args.max_test_runs)
     if args.out:
         args.out.write_text(table)
