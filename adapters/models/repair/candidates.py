@@ -34,6 +34,7 @@ from greenloop.adapters.models.repair.operators import (
     literal_key,
     number,
 )
+from greenloop.adapters.models.repair.idioms import idiom_edits
 from greenloop.adapters.models.repair.statements import statement_edits
 
 # Verification contexts: expressions that end in their own bracket, and elements delimited by commas and brackets,
@@ -317,7 +318,7 @@ def _header_lines(stmt: ast.stmt) -> range:
 
 
 def _constant_like(node: ast.AST | None) -> bool:
-    """A literal, a container of literals, another module constant (`ROUND_HALF_UP`), or a call with only such
+    """A literal, a container (a dict too) of literals, another module constant (`ROUND_HALF_UP`), or a call with only such
     arguments (`Context(prec=4, rounding=ROUND_HALF_UP)`)."""
     if isinstance(node, ast.Constant) or number(node) is not None:
         return True
@@ -325,6 +326,8 @@ def _constant_like(node: ast.AST | None) -> bool:
         return node.id.isupper()
     if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
         return all(map(_constant_like, node.elts))
+    if isinstance(node, ast.Dict):
+        return all(k is not None and _constant_like(k) for k in node.keys) and all(map(_constant_like, node.values))
     if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)):
         return all(map(_constant_like, node.args)) and all(
             k.arg is not None and _constant_like(k.value) for k in node.keywords)
@@ -408,7 +411,7 @@ def candidates(path: str, source: str, suspicious: dict[int, float], hints: Hint
     lines = {line for line, s in suspicious.items() if s and s > 0}
     crashes = _crash_spans(text, [(line, expression) for where, line, expression in hints.crashes if where == path])
     for stmt, susp in _scores(tree, suspicious, clues):
-        for edit in [*ops.edits(stmt, lines), *statement_edits(ops, stmt)]:
+        for edit in [*ops.edits(stmt, lines), *statement_edits(ops, stmt), *idiom_edits(ops, stmt)]:
             score = susp * edit.prior * SIZE_PENALTY ** (edit.size - 1) * _beside(edit, text, crashes)
             if score > 0:
                 pending.append((score, edit))

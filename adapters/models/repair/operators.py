@@ -40,6 +40,10 @@ PRIORS: dict[str, float] = {
     "binop:swap-operands": 0.3,
     "binop:clear-bits": 0.3,  # `mask ^ flag` or `mask - flag` → `mask & ~flag`
     "call:maxsplit": 0.6,  # `a, b = s.split("=")` → `s.split("=", 1)`
+    "call:flags-keyword": 0.7,  # `re.sub(p, r, s, re.I)` passes re.I as the count → `flags=re.I`
+    "comprehension:skip-falsy": 0.3,  # `for c in cells` → `for c in cells if c`
+    "comprehension:skip-none": 0.2,  # `for c in cells` → `for c in cells if c is not None`
+    "name:derived": 0.5,  # `item.name` → `name`, computed from it just before (`name = normalize(item.name)`)
     "lambda:bind": 0.6,  # `lambda v: v * factor` in a loop over factor → `lambda v, factor=factor: ...`
     "stmt:advance": 0.5,  # `ticket = self._next` in a class that never advances `_next` → `self._next += 1`  # a - b → b - a, non-commutative operators only (operator swaps: BINOPS)
     "bool:swap": 0.7,  # and ↔ or
@@ -1031,7 +1035,6 @@ class Operators:
             else:
                 yield self.shift(args[0], +1, "call:range-start+1")
                 yield self.shift(args[0], -1, "call:range-start-1")
-        yield from self.maxsplit(node)
         if isinstance(node.func, ast.Name) and node.func.id == "len" and len(args) == 1:
             parent = self.parents.get(node, (None,))[0]
             if isinstance(parent, ast.Compare) or isinstance(parent, ast.BinOp) and isinstance(
@@ -1040,21 +1043,6 @@ class Operators:
                 for op, delta in ((ast.Sub, "-"), (ast.Add, "+")):
                     new = ast.BinOp(node, op(), ast.Constant(1))
                     yield self.edit(f"call:len{delta}1", f"call:len{delta}1", node, new, [f"{seg} {delta} 1"])
-
-    def maxsplit(self, node: ast.Call) -> Iterator[Edit]:
-        """`key, value = line.split("=")` → `line.split("=", 1)`: unpacked into n names, split at most n - 1 times."""
-        parent = self.parents.get(node)
-        if not (isinstance(node.func, ast.Attribute) and node.func.attr in ("split", "rsplit") and
-                len(node.args) == 1 and not node.keywords and parent and isinstance(parent[0], ast.Assign)):
-            return
-        target = parent[0].targets[0]
-        if isinstance(target, (ast.Tuple, ast.List)) and len(target.elts) > 1 and not any(
-                isinstance(e, ast.Starred) for e in target.elts):
-            count = len(target.elts) - 1
-            end = self.text.span(node.args[0])[1]
-            new = ast.Call(node.func, [node.args[0], ast.Constant(count)], [])
-            yield self.edit(f"call:{node.func.attr}-maxsplit-{count}", "call:maxsplit", node, new, [f", {count}"],
-                            region=(end, end))
 
     def shift(self, node: ast.expr, delta: int, family: str, op: str | None = None) -> Edit:
         """`node` ± 1, folded into an integer literal or an existing `± k`: `n` → `n + 1`, `n - 1` → `n`."""
@@ -1151,9 +1139,13 @@ class Operators:
         return [name for name in dict.fromkeys(names) if name in visible]
 
     def neutral(self, fn: ast.AST) -> str:
-        """The empty result of a function that returns only computed values: 0.0 for a division, 0 for other
-        arithmetic, else None."""
-        nodes = [n for r in self.scope(fn).returns if r.value is not None for n in ast.walk(r.value)]
+        """The empty result of a function that returns only computed values: as many Nones as the tuples it
+        returns have items, 0.0 for a division, 0 for other arithmetic, else None."""
+        values = [r.value for r in self.scope(fn).returns if r.value is not None]
+        shapes = {len(v.elts) if isinstance(v, ast.Tuple) else 0 for v in values}
+        if len(shapes) == 1 and (width := shapes.pop()) > 1:  # `return media_type, charset` → `return None, None`
+            return ", ".join(["None"] * width)
+        nodes = [n for v in values for n in ast.walk(v)]
         if any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div) for n in nodes):
             return "0.0"
         if any(isinstance(n, ast.BinOp) and not _stringy(n.left) or isinstance(n, ast.Call) and
