@@ -1,0 +1,1 @@
+"""Ten-pin bowling scoring for the lane display."""

@@ -1,0 +1,1 @@
+"""Compare two versions of a nested settings dict before a deploy."""

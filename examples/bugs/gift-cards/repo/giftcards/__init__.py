@@ -1,0 +1,1 @@
+"""Gift-card ledger for the shop's point of sale."""

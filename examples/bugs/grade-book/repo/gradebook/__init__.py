@@ -1,0 +1,1 @@
+"""Course grade book: weighted category averages and letter grades."""

@@ -1,0 +1,1 @@
+"""Render query results as GitHub-flavoured Markdown tables for reports."""

@@ -1,0 +1,1 @@
+"""Parse plain-text expense receipts typed in by staff."""

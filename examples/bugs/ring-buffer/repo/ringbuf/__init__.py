@@ -1,0 +1,1 @@
+"""Fixed-size buffers for the log tailer."""

@@ -1,0 +1,1 @@
+"""Tally yes/no answers from the staff survey export."""

@@ -1,0 +1,1 @@
+"""Search-box autocomplete."""

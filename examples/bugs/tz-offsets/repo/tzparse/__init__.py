@@ -1,0 +1,1 @@
+"""Parse and convert timestamps that carry a fixed UTC offset (ISO 8601 style)."""

@@ -1,0 +1,1 @@
+"""A tiny path router for the internal admin API."""
