@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 BODY_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -282,18 +282,24 @@ class Clues:
     def compared(self, actual: object, expected: object) -> bool:
         """Whether a failed assertion shows `actual` where `expected` was wanted (`assert 31 == 30`, or values
         in `where` lines): the constant that produced the wrong value, and the value that would be right."""
-        return any(_same(a, actual) and _same(e, expected) for a, e in self.assertions())
+        return any(_same(a, actual) and _same(e, expected) for a, e in self.assertions)
 
+    @cached_property
     def assertions(self) -> list[tuple[str, str]]:
+        """(actual, expected) of each failed equality the messages show; parsed once, asked per literal."""
         return [(a or c, e or d) for a, e, c, d in ASSERTED.findall(self.text)]
+
+    @cached_property
+    def produced(self) -> list[str]:
+        """What the messages show the code produced: assertions' actual sides and `where` values."""
+        return [a for a, _ in self.assertions] + WHERE.findall(self.text)
 
     def shown(self, value: object) -> bool:
         """Whether the failure shows `value` as what the code produced: the actual side of an assertion, or a
         value in pytest's `where 'LX' = to_roman(40)`."""
         if value is None or isinstance(value, str) and len(value) < 2:
             return False
-        produced = [a for a, _ in self.assertions()] + WHERE.findall(self.text)
-        return any(_same(shown, value) for shown in produced)
+        return any(_same(shown, value) for shown in self.produced)
 
     def missing_attributes(self) -> set[tuple[str, str]]:
         """(type, attribute) of each "'str' object has no attribute 'get'" in the messages."""
@@ -407,6 +413,14 @@ def header_nodes(stmt: ast.stmt) -> list[ast.AST]:
     return out
 
 
+def param_defaults(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[ast.arg, ast.expr]]:
+    """Each parameter that has a default, with it: the positional ones first, then the keyword-only ones."""
+    a = fn.args
+    positional = [*a.posonlyargs, *a.args]
+    return [*zip(positional[len(positional) - len(a.defaults):], a.defaults, strict=True),
+            *((x, d) for x, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is not None)]
+
+
 def names_read(node: ast.AST | None) -> set[str]:
     if node is None:
         return set()
@@ -506,6 +520,7 @@ class Operators:
         self.scopes: dict[ast.AST, Scope] = {}
         self.classes: dict[ast.ClassDef, set[str]] = {}
         self.numbers: dict[ast.AST, set[str]] = {}
+        self.unreads: dict[ast.AST, set[str]] = {}
         self.class_nodes = [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
         self.step: str | None = None
         module = self.scope(tree)
@@ -560,13 +575,7 @@ class Operators:
         get `± 1`: `Counter(words + 1)` is no fix anyone writes."""
         scope = fn if fn is not None else self.tree
         if scope not in self.numbers:
-            found: set[str] = set()
-            if isinstance(scope, FUNCTIONS):
-                a = scope.args
-                positional = [*a.posonlyargs, *a.args]
-                found |= {x.arg for x, d in zip(positional[len(positional) - len(a.defaults):], a.defaults,
-                                                 strict=True) if _numeric(d)}
-                found |= {x.arg for x, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if _numeric(d)}
+            found = {x.arg for x, d in param_defaults(scope) if _numeric(d)} if isinstance(scope, FUNCTIONS) else set()
             for n in scope_nodes(scope):
                 if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and _numeric(n.value):
                     targets = n.targets if isinstance(n, ast.Assign) else [n.target]
@@ -588,18 +597,17 @@ class Operators:
         another name meant."""
         if fn is None:
             return set()
-        scope = self.scope(fn)
-        read = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-        return {name for name in scope.assigned if name not in read and name != "_"}
+        if fn not in self.unreads:  # asked for every name read in the function
+            read = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+            self.unreads[fn] = {name for name in self.scope(fn).assigned if name not in read and name != "_"}
+        return self.unreads[fn]
 
     def one_based(self, name: str, fn: ast.AST | None) -> bool:
         """A count from 1 (`page=1`, `if page < 1: raise`): used as an offset or index it wants `- 1`."""
         if not isinstance(fn, FUNCTIONS):
             return False
-        a = fn.args
-        positional = [*a.posonlyargs, *a.args]
-        defaults = dict(zip([x.arg for x in positional[len(positional) - len(a.defaults):]], a.defaults, strict=True))
-        if number(defaults.get(name)) == 1:
+        positional = param_defaults(fn)[:len(fn.args.defaults)]
+        if any(x.arg == name and number(d) == 1 for x, d in positional):
             return True
         return any(isinstance(n, ast.Compare) and isinstance(n.left, ast.Name) and n.left.id == name and
                    isinstance(n.ops[0], (ast.Lt, ast.GtE)) and number(n.comparators[0]) == 1

@@ -20,6 +20,7 @@ from greenloop.adapters.models.repair.operators import (
     Edit,
     Operators,
     header_nodes,
+    param_defaults,
 )
 
 EXCEPTION = re.compile(r"\b([A-Z]\w*(?:Error|Exception))\b")
@@ -105,9 +106,7 @@ def mutable_defaults(ops: Operators, stmt: ast.stmt, fn: ast.FunctionDef) -> Ite
     thing in the body; proposed from a statement that reads the parameter."""
     read = {n.id for n in header_nodes(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     args = fn.args
-    positional = [*args.posonlyargs, *args.args]
-    pairs = [*zip(positional[len(positional) - len(args.defaults):], args.defaults, strict=True),
-             *((a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None)]
+    pairs = param_defaults(fn)
     body = fn.body
     at = 1 if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and len(body) > 1 else 0
     first = body[at]
