@@ -7,9 +7,11 @@ greenloop can reap what a killed run left behind.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
+import re
 import signal
 import socket
 import time
@@ -19,8 +21,26 @@ from typing import Any
 from greenloop.loop.errors import UsageError
 
 MANIFEST = "manifest.jsonl"
-RUNS_DIR = Path(".greenloop") / "runs"
+STATE_DIR = Path(".greenloop")
+"""Where a repository keeps everything greenloop makes: runs, baselines, sandboxes. The reaper removes nothing
+outside it."""
+RUNS_DIR = STATE_DIR / "runs"
 """Where a repository keeps its runs, one folder each."""
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def is_id(value: str) -> bool:
+    """Whether `value` can only name a folder (or file) directly inside another: no `/`, no `..`."""
+    return bool(_ID.fullmatch(value)) and ".." not in value
+
+
+def check_id(value: str, kind: str, fix: str) -> str:
+    """`value` if it can only name a folder directly in the one of its kind: a run or sandbox id comes from the
+    command line (or an agent), and `../../etc` must not become a path a resume writes to or a teardown removes."""
+    if not is_id(value):
+        raise UsageError(f"{value!r} is not a {kind} id: an id is one folder name (letters, digits, '.', '_', '-'; "
+                         "no '/' or '..')", fix)
+    return value
 
 
 def proc_stat(pid: int | str) -> list[str] | None:
@@ -133,18 +153,38 @@ def reap(manifest: Manifest, worktrees: bool = True) -> list[str]:
     victims = {e["pid"]: e["label"] for e in entries if e["kind"] == "process" and alive(e["pid"], e["start"])}
     for pid, command in _processes_of(manifest.run_id):
         victims.setdefault(pid, command)
-    for pid in victims:
-        _kill_group(pid)
-    _wait_gone(list(victims))
-    removed = [f"process {pid} ({label})" for pid, label in victims.items()]
+    removed = _stop(victims)
     if worktrees:
         removed += sweep_worktrees(manifest)
     manifest.write("reaped", removed=removed)
     return removed
 
 
+def sweep_processes(manifest: Manifest) -> list[str]:
+    """Stop every process still carrying the run's mark, once the run has stopped its own: stopping a process
+    group misses a grandchild that called `setsid` (a test's daemon), which would outlive a run that ended well."""
+    return _stop(dict(_processes_of(manifest.run_id)))
+
+
+def _stop(victims: dict[int, str]) -> list[str]:
+    for pid in victims:
+        _kill_group(pid)
+    _wait_gone(list(victims))
+    return [f"process {pid} ({label})" for pid, label in victims.items()]
+
+
+def in_state_dir(path: Path, repo: Path) -> bool:
+    """Whether `path` (`..` and symlinks resolved) lies inside `repo`'s `.greenloop/`, the only place the reaper
+    removes anything. Manifests and sandbox records are files in the repository, which code a model wrote may
+    write to: a line in one must never make the reaper remove the checkout, a home folder or another repository."""
+    state = (Path(repo) / STATE_DIR).resolve()
+    target = Path(path).resolve()
+    return target != state and target.is_relative_to(state)
+
+
 def sweep_worktrees(manifest: Manifest) -> list[str]:
-    """Remove every worktree the run recorded that is still there."""
+    """Remove every worktree the run recorded that is still there, if it lies in the `.greenloop/` of the
+    repository whose `.greenloop/` holds the manifest (what else an entry names is left alone)."""
     from greenloop.adapters.workspaces.git import remove_worktree
 
     removed = []
@@ -156,9 +196,11 @@ def sweep_worktrees(manifest: Manifest) -> list[str]:
         elif entry["kind"] == "reclaimed":
             handed_over.discard(entry["path"])
     for entry in entries:
-        if entry["kind"] == "worktree" and entry["path"] not in handed_over and _worktree_left(
-                Path(entry["repo"]), Path(entry["path"])):
-            remove_worktree(Path(entry["repo"]), Path(entry["path"]))
+        if entry["kind"] != "worktree" or entry["path"] in handed_over:
+            continue
+        repo, path = Path(entry["repo"]), Path(entry["path"])
+        if in_state_dir(path, repo) and in_state_dir(manifest.run_dir, repo) and _worktree_left(repo, path):
+            remove_worktree(repo, path)
             removed.append(f"worktree {entry['path']}")
     return removed
 
@@ -193,6 +235,9 @@ def _wait_gone(pids: list[int], timeout: float = 3.0) -> None:
     deadline = time.monotonic() + timeout
     while any(running(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.02)
+    for pid in pids:  # one re-parented to us (we are a subreaper while a run drives) is ours to reap
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
 
 
 def _processes_of(run_id: str) -> list[tuple[int, str]]:

@@ -53,6 +53,9 @@ class TestReport(BaseModel):
     output_head: str = ""
     output_tail: str = ""
     junit_path: str | None = None
+    loaded: dict[str, list[str]] | None = None
+    """What pytest loaded on its own (config files, plugins, plugin distributions; `runners/probe.py`), or None
+    when no pytest session reported it."""
 
     def outcome(self, test_id: str) -> Outcome | None:
         result = self.results.get(test_id)
@@ -229,16 +232,23 @@ class Workspace(Protocol):
         not apply."""
 
     def drift(self) -> list[str]:
-        """Tracked files whose content no longer matches `tree()` (changed by setup, services or tests)."""
+        """Files that no longer match `tree()`: tracked files changed, untracked files added (by setup, services,
+        tests or a model's tools), bytecode aside."""
 
     def numstat(self, diff: str) -> list[tuple[str, int, int]]:
         """(path, added, deleted) for each path a diff would touch, without applying it."""
 
-    def reset(self) -> None:
-        """Back to the base commit, ready for the next diff."""
+    def reset(self, keep_ignored: bool = True) -> None:
+        """Back to the base commit, ready for the next diff; `keep_ignored=False` also removes git-ignored files."""
 
     def changed_since(self, tree: str) -> list[str]:
         """Paths that differ between `tree` and the workspace now (which services a new diff changed)."""
+
+    def files_changed(self, tree: str) -> list[str]:
+        """Every path that differs between the base commit and `tree` (both sides of renames, deletions)."""
+
+    def file_at(self, rev: str, path: str) -> str | None:
+        """The text of `path` in a commit or tree, or None where it has none."""
 
     def destroy(self) -> None: ...
 

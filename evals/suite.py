@@ -59,7 +59,7 @@ def run_task(task: Path, model: str, workdir: Path, max_test_runs: int | None = 
     evidence = result.evidence
     published = _changed_lines(repo, evidence) if result.verdict == "fixed" else None
     known = _diff_lines((task / "fix.diff").read_text()) if (task / "fix.diff").is_file() else None
-    runs = sum(a.get("test_runs", 0) for a in evidence["attempts"]) + evidence["model_usage"]["test_runs"]
+    runs = 1 + sum(a.get("test_runs", 0) for a in evidence["attempts"]) + evidence["model_usage"]["test_runs"]  # base
     return TaskResult(task=task.name, kind=meta.get("kind", ""), verdict=result.verdict, seconds=round(seconds, 2),
                       steps=evidence["budget"]["steps"], test_runs=runs,
                       lines=_size(published) if published is not None else None,

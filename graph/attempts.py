@@ -8,7 +8,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from greenloop.adapters.protocols import AttemptSummary, TestReport, Workspace
+from greenloop.adapters.protocols import AttemptSummary, LogLine, TestReport, Workspace
+from greenloop.adapters.sandboxes.baggage import REFUSED
 from greenloop.graph.budget import seconds_left
 from greenloop.graph.state import Live, LoopState, RunContext
 from greenloop.loop.errors import ConfigError, GreenloopError
@@ -25,30 +26,33 @@ def base_workspace(ctx: RunContext) -> Workspace:
 
 
 def bring_up(ctx: RunContext, attempt: dict[str, Any], state: LoopState, phases: dict[str, float]) -> Live:
-    """The attempt's lane brought to base + its diff, setup done, services running: the lane's sandbox updated in
-    place when it has one (only what the change touches restarts), else made. After a kill, the worktree left with
-    this very tree is reused with its setup. Raises SetupError or ServiceStartError."""
+    """The attempt's lane brought to base + its diff, setup done, services started afresh: the run that judges an
+    attempt starts from a clean slate. Whatever the lane held before (a model's bench, an earlier attempt) is gone:
+    its services are stopped, and every file the diff does not declare is removed, git-ignored ones included, so
+    nothing done on the bench (files left, state in a service, a `.pth` in a venv) can reach the judged run. Only a
+    worktree a killed run left with this very tree and nothing else is reused, with its setup. Raises SetupError
+    or ServiceStartError."""
     lane, key = attempt["lane"], attempt["id"]
     try:
-        if lane not in ctx.live:
+        fresh = lane not in ctx.live
+        if fresh:
             with ctx.workspace_lock:
                 ctx.live[lane] = Live(ctx.make_workspace(lane, attempt["tree"]))
         live = ctx.live[lane]
-        if live.workspace.tree() != attempt["tree"] or live.workspace.drift():  # not the worktree a killed run
-            # left with this attempt, or files changed since (by a model's tools or services on its bench)
+        live.attempt = None
+        if live.sandbox is not None:  # services that ran before this deploy never judge it
+            live.sandbox.destroy()
+            live.sandbox = None
+        if not fresh or live.workspace.tree() != attempt["tree"] or live.workspace.drift():
             ctx.store(f"setup-{key}", None)
-            live.workspace.reset()
+            live.workspace.reset(keep_ignored=False)
             live.workspace.apply(attempt["diff"])
         if not ctx.recall(f"setup-{key}"):
             phases["setup"] = clock(ctx.setup, live.workspace, seconds_left(state))
             ctx.store(f"setup-{key}", True)
         live.deployed_at = time.time()
-        live.attempt = None
         started = time.perf_counter()
-        if live.sandbox is None:
-            live.sandbox = ctx.provider.create(live.workspace, lane)
-        else:
-            live.sandbox.update(attempt["diff"])
+        live.sandbox = ctx.provider.create(live.workspace, lane)
         phases["startup"] = time.perf_counter() - started
         live.attempt = key
     except BaseException:
@@ -78,6 +82,19 @@ def check_tests_ran(report: TestReport, test_format: str) -> None:
         raise ConfigError(f"[test] command ran but reported no test results at base (exit code {report.exit_code}): "
                           f"{report.command}\n--- end of its output ---\n{(report.output_tail or report.output_head)[-1500:]}",
                           "run the command by hand in a clean clone and fix it in greenloop.toml [test]")
+
+
+def check_no_shared_writes(lines: list[LogLine]) -> None:
+    """At base, a keyed write that the routing proxy refused (it would have changed the shared baseline) means
+    the config does not say whether that service keeps state: no attempt could be judged until it does."""
+    refused = [line for line in lines if f" -> {REFUSED} " in line.text]
+    if refused:
+        services = sorted({line.service.removesuffix(" (routing)") for line in refused})
+        shown = "\n".join(f"    {line.text}" for line in refused[:5])
+        raise ConfigError(f"at base, the tests sent writes that would reach the shared baseline of "
+                          f"{', '.join(services)}, which were refused:\n{shown}",
+                          "say in greenloop.toml [[services]] whether each keeps state: stateful = true (forked in "
+                          "every sandbox) or stateful = false (its writes change nothing another sandbox sees)")
 
 
 def failed_to_start(ctx: RunContext, attempt: dict[str, Any], error: GreenloopError,

@@ -13,11 +13,12 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from greenloop.adapters.protocols import HttpReply, LogLine, TestReport
+from greenloop.adapters.protocols import Allowance, HttpReply, LogLine, TestReport
 from greenloop.graph.attempts import clock
 from greenloop.graph.budget import seconds_left
 from greenloop.graph.state import Live, LoopState, RunContext
-from greenloop.loop.errors import InfraError, PatchError, ServiceStartError, SetupError, UsageError
+from greenloop.loop.errors import (InfraError, OutOfBudget, PatchError, ServiceStartError, SetupError,
+                                   UsageError)
 
 HTTP_TIMEOUT = 30.0
 
@@ -27,8 +28,10 @@ class LaneBench:
     in, so the deploy that follows finds the worktree at the proposal's tree and restarts only what changed after
     the model's last run (and, as for every attempt, stateful forks and setup)."""
 
-    def __init__(self, ctx: RunContext, state: LoopState, lane: str, step: int, start_from: str = ""):
+    def __init__(self, ctx: RunContext, state: LoopState, lane: str, step: int, start_from: str = "",
+                 allowance: Allowance | None = None):
         self._ctx, self._state, self._lane, self._step = ctx, state, lane, step
+        self._allowance = allowance
         self._setup_done = False
         self._deployed_tree: str | None = None
         self.test_runs = 0
@@ -57,6 +60,15 @@ class LaneBench:
 
     def run_tests(self, selection: list[str] | None = None, env: dict[str, str] | None = None,
                   timeout: float | None = None) -> TestReport:
+        """Refused with `OutOfBudget` before anything starts when the step's test runs are used (the model's
+        allowance: what the cap leaves besides the graph's reserved runs) or no wall time is left: whatever the
+        model checks itself, the bench holds it to the budget."""
+        allowed = self._allowance.test_runs if self._allowance is not None else None
+        if allowed is not None and self.test_runs >= allowed:
+            raise OutOfBudget(f"test-run budget spent: the {allowed} test run(s) the budget leaves this step are "
+                              "used (the graph's own test of each proposal is kept aside)")
+        if seconds_left(self._state) <= 0:
+            raise OutOfBudget(f"wall-time budget spent: no time left for another test run in step {self._step}")
         self._bring_up()
         self.test_runs += 1
         label = f"step-{self._step}-bench-{self.test_runs}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from greenloop.adapters.protocols import Allowance, Usage
 from greenloop.graph.state import LoopState
@@ -27,22 +28,59 @@ def exhausted(state: LoopState, now: float | None = None) -> str | None:
 
 
 def executions(state: LoopState) -> int:
-    """Test executions so far: the model's own (`run_tests`), and the graph's for each attempt (reruns too) and
-    reproduction."""
-    return int(state.get("spent", {}).get("test_runs", 0)) + sum(
+    """Test executions so far: the run at base (once `prepare` is done), the model's own (`run_tests`, the offline
+    engine's spectra and screenings), and the graph's for each attempt (reruns too) and reproduction. Every
+    execution of the test command counts, so the cap holds against a count made outside greenloop."""
+    return int(bool(state.get("base"))) + int(state.get("spent", {}).get("test_runs", 0)) + sum(
         a.get("test_runs", 0) for a in [*state.get("attempts", {}).values(), *state.get("reproductions", [])])
 
 
-def allowance(state: LoopState, now: float | None = None) -> Allowance:
-    """What the caps leave for the next step, for a model to check each call and test run against."""
+def test_runs_left(state: LoopState) -> int | None:
+    """Test executions the cap still allows (None: no cap), before any reservation."""
+    cap = state["budget"].get("max_test_runs")
+    return None if cap is None else max(0, cap - executions(state))
+
+
+def allowance(state: LoopState, now: float | None = None, lanes: int = 1) -> Allowance:
+    """What the caps leave for the next step, for a model to check each call and test run against. `lanes` judged
+    test runs are reserved out of the test runs left: with candidates side by side, one for each candidate
+    proposed so far in the batch (not yet tested, so not yet counted) and one for this step's own."""
     budget, spent = state["budget"], state.get("spent", {})
     caps = {"tokens": (budget.get("max_tokens"), spent.get("tokens", 0)),
-            "dollars": (budget.get("max_dollars"), spent.get("dollars", 0.0)),
-            "test_runs": (budget.get("max_test_runs"), executions(state))}
+            "dollars": (budget.get("max_dollars"), spent.get("dollars", 0.0))}
     left = {name: max(0, cap - used) if cap is not None else None for name, (cap, used) in caps.items()}
-    if left["test_runs"] is not None:  # the graph's own test of the step's proposal is reserved
-        left["test_runs"] = max(0, left["test_runs"] - 1)
-    return Allowance(seconds=seconds_left(state, now), **left)
+    runs = test_runs_left(state)
+    return Allowance(seconds=seconds_left(state, now), test_runs=None if runs is None else max(0, runs - lanes),
+                     **left)
+
+
+def reserve(state: LoopState, lanes: int) -> list[int | None]:
+    """The test runs each of a batch's `lanes` candidates may take, in lane order (None: no cap): its judged run,
+    and one flake rerun while runs are left over for one. Made before the batch fans out, since its trials run at
+    once and each sees only the state of the batch's start; `propose` left a judged run for every candidate."""
+    runs = test_runs_left(state)
+    if runs is None:
+        return [None] * lanes
+    spare = max(0, runs - lanes)
+    return [1 + int(lane < spare) for lane in range(lanes)]
+
+
+def rerun_refused(state: LoopState, attempt: dict[str, Any], now: float | None = None) -> str | None:
+    """Why the flake rerun of a tested attempt may not start (then its suspects stay failed), or None: no wall
+    time left, or no test run reserved for it (`reserve`). An attempt without a reservation (checkpointed before
+    reservations were recorded) is held to the test runs the state has left besides its first run."""
+    late = out_of_time(state, now)
+    if late:
+        return late
+    cap = state["budget"].get("max_test_runs")
+    if cap is None:
+        return None
+    allowed = attempt.get("test_runs_allowed")
+    if allowed is None:  # its own first run is not in `executions` yet: it is one of those left
+        allowed = test_runs_left(state) or 0
+    if allowed < 2:
+        return f"test-run budget spent: no test run of the {cap} was left for a rerun"
+    return None
 
 
 def charge(spent: dict[str, float], usage: Usage) -> dict[str, float]:

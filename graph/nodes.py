@@ -15,17 +15,17 @@ from typing import Any
 from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
-from greenloop.adapters.workspaces.diffs import touched_paths
 from greenloop.adapters.protocols import (AttemptSummary, BudgetSpent, ModelRequest, Proposal, Publication,
                                           Published, TestReport, Ticket)
-from greenloop.graph import verdict
-from greenloop.graph.attempts import (base_workspace, bring_up, check_tests_ran, clock, failed_to_start,
-                                      flow_summary, messages, refuse, report_summary, summary)
-from greenloop.graph.budget import allowance, charge, exhausted, seconds_left
+from greenloop.graph import guard, verdict
+from greenloop.graph.attempts import (base_workspace, bring_up, check_no_shared_writes, check_tests_ran, clock,
+                                      failed_to_start, flow_summary, messages, refuse, report_summary, summary)
+from greenloop.graph.budget import (allowance, charge, exhausted, rerun_refused, reserve, seconds_left,
+                                     test_runs_left)
 from greenloop.graph.logs import rank
 from greenloop.graph.state import Live, LoopState, RunContext
 from greenloop.graph.stuck import duplicate_of, stuck_reason
-from greenloop.loop.errors import (PatchError, ServiceStartError, SetupError,
+from greenloop.loop.errors import (OutOfBudget, PatchError, ServiceStartError, SetupError,
                                    UsageError)
 from greenloop.loop.redact import redact
 
@@ -60,10 +60,12 @@ def prepare(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         started = time.perf_counter()
         sandbox = ctx.provider.create(workspace, "base")
         phases["startup"] = time.perf_counter() - started
+        since = time.time()
         try:
             report = ctx.runner.run(workspace, sandbox.env(), ctx.run_dir / "reports", "base", seconds_left(state))
         finally:
             sandbox.destroy()
+        check_no_shared_writes(ctx.provider.logs("base", since=since))
         phases["tests"] = report.duration
         return report
 
@@ -77,8 +79,9 @@ def prepare(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         raise UsageError(f"target(s) {', '.join(unknown)} did not run at base; tests that ran: {ran}",
                          "name tests by their pytest node id, relative to the repository root")
     targets = verdict.choose_targets(requested, outcomes, ctx.config.test.known_failures)
+    leftovers = ctx.remember("leftovers-base", workspace.drift)  # what setup and the tests leave at base anyway
     base = {"outcomes": outcomes, "failing": report.failing(), "report": report_summary(report),
-            "messages": messages(report, targets)}
+            "messages": messages(report, targets), "loaded": report.loaded, "leftovers": leftovers}
     update: dict[str, Any] = {"base": base, "targets": targets, "phases": phases}
     failing_targets = [t for t in targets if outcomes.get(t) in verdict.FAILED]
     if not targets and getattr(ctx.model, "writes_reproductions", False):
@@ -104,10 +107,13 @@ def propose(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     halted, wasted = None, 0
     for lane in range(1, room + 1):
         step = steps + lane
-        if lane > 1 and exhausted({**state, "steps": step - 1, "spent": spent}):  # tokens, dollars, time: the
-            break  # first candidate was checked by the route here; each further one is checked before it is asked
+        so_far = {**state, "steps": step - 1, "spent": spent}
+        runs = test_runs_left(so_far)
+        if lane > 1 and (exhausted(so_far) or (runs is not None and runs < lane)):  # the first candidate was
+            break  # checked by the route here; each further one before it is asked: tokens, dollars, time, and a
+        # judged test run left for it besides those of the candidates before it
         history = [summary(a) for a in [*state.get("attempts", {}).values(), *attempts.values()]]
-        request = model_request(ctx, {**state, "spent": spent}, step, "fix", history)
+        request = model_request(ctx, so_far, step, "fix", history, lanes=lane)
         started = time.perf_counter()
         try:
             proposal = ask(ctx, state, request, f"lane-{lane}")
@@ -131,6 +137,8 @@ def propose(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         return {"current": None, "batch": [], "stop_reason": reason, "spent": spent, "phases": phases,
                 "steps": steps + wasted, "note": f"no proposal: {reason}"}
     batch = list(attempts)
+    for attempt, allowed in zip(attempts.values(), reserve({**state, "spent": spent}, len(batch))):
+        attempt["test_runs_allowed"] = allowed  # before the fan-out: its trials run at once, on this state
     note = "; ".join(f"{a['id']}: {a['source'] or a['rationale']}" for a in attempts.values())
     return {"steps": steps + len(batch) + wasted, "current": batch[0], "batch": batch, "spent": spent,
             "attempts": attempts,
@@ -139,15 +147,24 @@ def propose(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
 
 
 def model_request(ctx: RunContext, state: LoopState, step: int, task: str,
-                  history: list[AttemptSummary]) -> ModelRequest:
-    """What the model gets for one step, with every secret masked (no secret reaches a prompt)."""
+                  history: list[AttemptSummary], lanes: int = 1) -> ModelRequest:
+    """What the model gets for one step, with every secret masked (no secret reaches a prompt); its allowance
+    keeps a judged test run for each of the `lanes` candidates of the batch so far (this one included)."""
     reproduction = state.get("reproduction") or {}
     request = ModelRequest(step=step, ticket=Ticket(**state["ticket"]), targets=state.get("targets", []),
                            repo=str(base_workspace(ctx).path), base_commit=state["base_commit"],
-                           protected_paths=ctx.config.test.protected_paths, attempts=history, task=task,
+                           protected_paths=guarded_paths(ctx, state), attempts=history, task=task,
                            repro_dir=ctx.config.test.repro_dir, reproduction=reproduction.get("diff", ""),
-                           target_messages=state.get("base", {}).get("messages", {}), allowance=allowance(state))
+                           target_messages=state.get("base", {}).get("messages", {}),
+                           allowance=allowance(state, lanes=lanes))
     return ModelRequest.model_validate(redact(request.model_dump(mode="json")))
+
+
+def guarded_paths(ctx: RunContext, state: LoopState) -> list[str]:
+    """Globs of every path a proposal may not touch, for the model to steer clear of: the protected paths, the
+    test runner's own inputs, and the files that held a test at base."""
+    return [*ctx.config.test.protected_paths, *guard.RUNNER_INPUTS,
+            *guard.test_files(state.get("base", {}).get("outcomes", {}))]
 
 
 def ask(ctx: RunContext, state: LoopState, request: ModelRequest, lane: str) -> Proposal | None:
@@ -163,7 +180,8 @@ def ask(ctx: RunContext, state: LoopState, request: ModelRequest, lane: str) -> 
         if getattr(ctx.model, "uses_bench", False):
             from greenloop.graph.bench import LaneBench
 
-            bench = LaneBench(ctx, state, lane, request.step, (state.get("reproduction") or {}).get("diff", ""))
+            bench = LaneBench(ctx, state, lane, request.step, (state.get("reproduction") or {}).get("diff", ""),
+                              request.allowance)  # the bench holds the model to its test runs and time
         proposal = ctx.model.propose(request, bench)
         with (journal / "calls.jsonl").open("a", encoding="utf-8") as calls:
             calls.write(json.dumps({"step": request.step, "model": ctx.model.name, "at": round(time.time(), 3),
@@ -190,17 +208,10 @@ def deploy(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     if twin:
         return refuse(attempt, "duplicate", f"the same change as {twin}, which was already tried")
     attempt["diffstat"] = [list(row) for row in numstat]
-    touched = sorted({path for path, _, _ in numstat} | set(touched_paths(attempt["diff"])))
     reproduction = state.get("reproduction")
     if not verdict.keeps_reproduction(attempt["diff"], reproduction):
         return refuse(attempt, "refused", f"changes or drops the reproduction test of {reproduction['id']}, which "
                                           "every fix must keep as it is")
-    kept = set(verdict.reproduction_paths(reproduction))  # protected, but accepted (and unchanged, just checked)
-    hits = [path for path in verdict.protected_hits(touched, ctx.config.test.protected_paths) if path not in kept]
-    if hits:
-        return refuse(attempt, "refused", f"touches protected path(s): {', '.join(hits)}")
-    if kept and set(touched) <= kept:
-        return refuse(attempt, "refused", "changes nothing but the reproduction test")
     try:
         tree = base.tree_with(attempt["diff"])
     except PatchError as error:
@@ -208,6 +219,16 @@ def deploy(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     twin = next((a["id"] for a in earlier if a.get("tree") == tree), None)
     if twin:  # written differently, same files: never deployed twice
         return refuse(attempt, "duplicate", f"the same files as {twin}, which was already tried")
+    touched = base.files_changed(tree)  # from git, over the very tree that will be built and tested
+    kept = set(verdict.reproduction_paths(reproduction))  # protected, but accepted (and unchanged, just checked)
+    why = guard.refusal(touched, protected=ctx.config.test.protected_paths,
+                        base_tests=guard.test_files(state["base"]["outcomes"]), kept=kept,
+                        allow_runner_imports=ctx.config.test.allow_runner_imports, read=base.file_at,
+                        base=state["base_commit"], tree=tree)
+    if why:
+        return refuse(attempt, "refused", why)
+    if kept and set(touched) <= kept:
+        return refuse(attempt, "refused", "changes nothing but the reproduction test")
     attempt["tree"] = tree
     phases: dict[str, float] = {}
     try:
@@ -246,7 +267,7 @@ def test(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         report = ctx.runner.run(live().workspace, live().sandbox.env(), reports, key, seconds_left(state))
         phases["tests"] = report.duration
         return {"report": report.model_dump(mode="json"), "drift": live().workspace.drift(),  # ran = published?
-                "flows": flow_summary(ctx.provider.flows(lane, started))}
+                "tree": live().workspace.tree(), "flows": flow_summary(ctx.provider.flows(lane, started))}
 
     def rerun(suspects: list[str]) -> dict[str, str]:
         again = ctx.runner.run(live().workspace, live().sandbox.env(), reports, f"{key}-rerun", seconds_left(state),
@@ -254,31 +275,49 @@ def test(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         phases["tests"] = phases.get("tests", 0.0) + again.duration
         return {t: again.results[t].outcome for t in suspects if t in again.results}
 
+    def settle(suspects: list[str]) -> tuple[dict[str, str], str | None]:
+        """The suspects' rerun outcomes, or why they had none: a rerun starts only with a test run reserved for
+        it and time left (`rerun_refused`); without, they stay failed. A rerun a killed run made is read back."""
+        if not suspects:
+            return {}, None
+        held = rerun_refused(state, attempt) if ctx.recall(f"rerun-{key}") is None else None
+        if held:
+            return {}, held
+        try:
+            return ctx.remember(f"rerun-{key}", lambda: rerun(suspects)), None
+        except OutOfBudget as stop:  # the last instant ran out since the check: refused before it started
+            return {}, stop.problem
+
     try:
         ran = ctx.remember(f"report-{key}", first_run)
         report, drift = TestReport.model_validate(ran["report"]), ran["drift"]
         first = {t: r.outcome for t, r in report.results.items()}
         suspects = verdict.rerun_candidates(state["targets"], base, first)  # believed only if they fail twice
-        again = ctx.remember(f"rerun-{key}", lambda: rerun(suspects)) if suspects else {}
+        again, held = settle(suspects)
     except (SetupError, ServiceStartError) as error:
         return failed_to_start(ctx, attempt, error, phases)
+    except OutOfBudget as stop:  # the wall time ran out after deploy: nothing judged the attempt, the run ends
+        attempt.update(status="untested", outcome="untested", refusal=stop.problem)
+        return {"attempts": {key: attempt}, "stop_reason": stop.problem, "phases": phases,
+                "note": f"{key} not tested: {stop.problem}"}
     after, flaky = verdict.settle_flakes(first, again)
-    fixed = verdict.is_fixed(state["targets"], after, base) and not drift
+    untrusted = verdict.untrusted_run(attempt["tree"], ran.get("tree", attempt["tree"]), drift, state["base"], report)
+    fixed = verdict.is_fixed(state["targets"], after, base) and not untrusted
     if fixed:
         ctx.won.set()
-    if drift:
-        attempt["refusal"] = (f"setup, services or tests changed tracked file(s) {', '.join(drift)}: "
-                              "the tree that ran is not the tree that would be published")
+    if untrusted:
+        attempt["refusal"] = untrusted
     failing = sorted(t for t, outcome in after.items() if outcome in verdict.FAILED)
     attempt.update(status="tested", outcome="fixed" if fixed else "not_fixed", outcomes=after, failing=failing,
-                   test_runs=1 + bool(suspects),
+                   test_runs=1 + bool(suspects and not held),
                    flaky=flaky, regressions=verdict.regressions(base, after), messages=messages(report, failing),
                    report=report_summary(report), flows=ran.get("flows", []), finished_at=time.time())
     still = [t for t in state["targets"] if after.get(t) != "passed"]
+    unsettled = f" (no rerun of {', '.join(suspects)}: {held})" if held else ""
     note = ("all targets pass, no regressions" + (f" (flaky: {', '.join(flaky)})" if flaky else "")) if fixed else (
         f"{len(still)} target(s) still failing" + (f", {len(attempt['regressions'])} regression(s)"
                                                      if attempt["regressions"] else ""))
-    return {"attempts": {attempt["id"]: attempt}, "phases": phases, "note": f"{attempt['id']}: {note}"}
+    return {"attempts": {attempt["id"]: attempt}, "phases": phases, "note": f"{attempt['id']}: {note}{unsettled}"}
 
 
 @timed

@@ -14,12 +14,13 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from greenloop.adapters.protocols import AttemptSummary, BudgetSpent, TestReport
-from greenloop.adapters.workspaces.diffs import is_repro_test, touched_paths
+from greenloop.adapters.workspaces.diffs import is_repro_test
+from greenloop.graph import verdict
 from greenloop.graph.attempts import base_workspace, bring_up, messages, report_summary
 from greenloop.graph.budget import charge, seconds_left
 from greenloop.graph.nodes import ask, model_request, timed
 from greenloop.graph.state import LoopState, RunContext
-from greenloop.loop.errors import PatchError, ServiceStartError, SetupError
+from greenloop.loop.errors import OutOfBudget, PatchError, ServiceStartError, SetupError
 
 
 BROKEN = re.compile(r"^(?P<file>\S+\.py):\d+: (NameError|ImportError|ModuleNotFoundError|SyntaxError)\b")
@@ -59,14 +60,19 @@ def reproduce(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
                                   TestReport)
         except (SetupError, ServiceStartError) as error:
             problem = f"the services did not start with it: {error.problem.splitlines()[0]}"
+        except OutOfBudget as stop:  # no time left to check it at base: the run ends, naming the cap
+            problem, update["stop_reason"] = f"it was not checked at base: {stop.problem}", stop.problem
     if report is not None:
-        paths = touched_paths(attempt["diff"])
+        paths = base_workspace(ctx).files_changed(attempt["tree"])
         new = {t: r.outcome for t, r in report.results.items() if t.split("::")[0] in paths}
         failing = sorted(t for t, outcome in new.items()
                          if outcome == "failed" and not raised_by_test_code(report.results[t].message, paths))
         attempt.update(status="tested", outcomes=new, failing=failing, messages=messages(report, sorted(new)),
                        test_runs=1)
-        if not new:
+        loads = verdict.unexpected_loads(state["base"].get("loaded"), report.loaded, report.kind)
+        if loads:
+            problem = f"with it, pytest loaded what the base run did not ({'; '.join(loads)})"
+        elif not new:
             problem = "its tests did not run: " + (report.output_tail.strip().splitlines() or ["no output"])[-1]
         elif not failing:
             problem = ("its tests pass at base, so they do not show the problem" if all(
@@ -99,9 +105,9 @@ def _not_a_reproduction(ctx: RunContext, attempt: dict[str, Any]) -> str | None:
     base = base_workspace(ctx)
     try:
         base.numstat(attempt["diff"])
+        paths = base.files_changed(base.tree_with(attempt["diff"]))  # from git, both sides of renames
     except PatchError as error:
         return error.problem
-    paths = touched_paths(attempt["diff"])
     wrong = [p for p in paths if not is_repro_test(p, repro_dir) or (base.path / p).exists()]
     if wrong:
         return (f"it may only add new test files (test_*.py) under {repro_dir}, and it touches "

@@ -6,6 +6,7 @@ from typing import Any
 
 from pathspec import GitIgnoreSpec
 
+from greenloop.adapters.protocols import TestReport
 from greenloop.adapters.workspaces.diffs import file_sections
 
 FAILED = ("failed", "error")
@@ -45,7 +46,8 @@ def regressions(base_outcomes: dict[str, str], after: dict[str, str]) -> list[st
 def is_fixed(targets: list[str], after: dict[str, str], base_outcomes: dict[str, str]) -> bool:
     """fixed ⇔ targets non-empty ∧ every target passes ∧ nothing that passed at base fails (nor anything new).
 
-    (A diff touching a protected path never reaches a test run, so it can never get here.)
+    (A diff touching a protected path never reaches a test run, and a run that cannot judge its attempt is set
+    aside by `untrusted_run`, so neither can get here.)
     """
     return bool(targets) and all(after.get(t) == "passed" for t in targets) and not regressions(base_outcomes, after)
 
@@ -69,6 +71,39 @@ def settle_flakes(after: dict[str, str], rerun: dict[str, str]) -> tuple[dict[st
     """
     flaky = sorted(t for t, outcome in rerun.items() if outcome == "passed" and after.get(t) in FAILED)
     return {**after, **dict.fromkeys(flaky, "passed")}, flaky
+
+
+def untrusted_run(tree: str, tested_tree: str, drift: list[str], base: dict[str, Any],
+                  report: TestReport) -> str | None:
+    """Why a test run cannot judge its attempt, or None: the tree that ran is not the attempt's (what would be
+    published), files appeared or changed while it ran that the base run did not leave too, or pytest loaded a
+    config file, plugin or plugin distribution that the base run did not load (`runners/probe.py`)."""
+    if tested_tree != tree:
+        return (f"the tree that ran ({tested_tree[:12]}) is not the attempt's tree ({tree[:12]}): something changed "
+                "the workspace's index while the tests ran")
+    drift = [path for path in drift if path not in base.get("leftovers", [])]
+    if drift:
+        return (f"setup, services or tests changed or added file(s) {', '.join(drift)}: the tree that ran is not "
+                "the tree that would be published")
+    unexpected = unexpected_loads(base.get("loaded"), report.loaded, report.kind)
+    if unexpected:
+        return (f"the judged test run loaded what the base run did not ({'; '.join(unexpected)}): its results "
+                "may come from that code, not from the tests")
+    return None
+
+
+def unexpected_loads(at_base: dict[str, list[str]] | None, judged: dict[str, list[str]] | None,
+                     kind: str) -> list[str]:
+    """What the judged run's pytest loaded on its own beyond what the base run's did. With no report at base
+    (pytest did not run there) there is nothing to hold it to; a judged run with JUnit results but no report
+    is suspect, since only a session that ended normally writes both."""
+    if at_base is None:
+        return []
+    if judged is None:
+        return ["no pytest session reported what it loaded"] if kind == "junit" else []
+    labels = {"inifiles": "config file", "plugins": "plugin", "dists": "plugin distribution"}
+    return [f"{label} {item}" for field, label in labels.items()
+            for item in judged.get(field, []) if item not in at_base.get(field, [])]
 
 
 def reproduction_paths(reproduction: dict[str, Any] | None) -> list[str]:

@@ -88,8 +88,10 @@ def _parser() -> argparse.ArgumentParser:
 
     resume = commands.add_parser(
         "resume", help="continue a killed run, or extend one that ran out of budget",
-        description="Continue run RUN_ID from its last checkpoint (after a kill, a crash, a reboot), or give a run "
-                    "that ran out of budget more steps or time. What the run already did is reused, not redone.",
+        description="Continue run RUN_ID from its last checkpoint (after a kill, a crash, a reboot; from its start "
+                    "when it was killed before the first), or give a run that ran out of budget more steps or time. "
+                    "What the run already did is reused, not redone. A run that already ended prints its result "
+                    "again and exits with its code, so retrying a resume is safe.",
         epilog="examples:\n  greenloop resume 20261126-011752-88e93c\n"
                "  greenloop resume 20261126-011752-88e93c --repo ~/src/shop --max-steps 8\n\n" + EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -432,8 +434,9 @@ def _print_summary(result: Any) -> None:
 
     evidence = result.evidence
     print(f"\ngreenloop: {headline(evidence)}")
+    written = " (a test the model wrote)" if evidence.get("target_written_by_model") else ""
     for target in evidence["targets"]:
-        print(f"  {target['id']}: {target['before'] or '—'} at base → {target['after'] or 'not run'}")
+        print(f"  {target['id']}: {target['before'] or '—'} at base → {target['after'] or 'not run'}{written}")
     if evidence.get("published"):
         branch = evidence["published"]["branch"]
         print(f"  branch: {branch}   (git -C {evidence['repo']} show --stat {branch})")

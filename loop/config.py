@@ -15,18 +15,17 @@ from greenloop.loop.errors import ConfigError
 CONFIG_FILE = "greenloop.toml"
 
 DEFAULT_PROTECTED_PATHS = [
-    "tests/**",
-    "test/**",
+    "**/tests/**",
+    "**/test/**",
+    "**/test_*.py",
+    "**/*_test.py",
     "**/conftest.py",
     ".github/**",
-    "pytest.ini",
-    ".pytest.ini",
-    "tox.ini",
     "noxfile.py",
-    "setup.cfg",
-    "pyproject.toml",
     "greenloop.toml",
 ]
+"""Test code wherever it lives, CI and greenloop's own config. The test runner's own inputs (its config files,
+packaging metadata, start-up hooks) are refused on top of these, whatever this list says (`graph/guard.py`)."""
 
 
 class _Section(BaseModel):
@@ -48,7 +47,12 @@ class TestConfig(_Section):
     known_failures: list[str] = Field(default_factory=list)
     """Tests that fail at base for reasons outside the ticket; never targets."""
     protected_paths: list[str] = Field(default_factory=lambda: list(DEFAULT_PROTECTED_PATHS))
-    """gitignore-style globs a proposal may not touch (the test-tamper guard)."""
+    """gitignore-style globs a proposal may not touch (the test-tamper guard); files that held a test at base and
+    the test runner's own inputs are refused too, whatever this says."""
+    allow_runner_imports: bool = False
+    """Let code under test import pytest, _pytest or pluggy, or define `pytest_*` hooks, in a proposal: only for a
+    repository that is itself a pytest plugin. Otherwise such a proposal is refused, since that code runs inside
+    the judged session and could rewrite its results."""
     timeout: float = 900
     """Seconds before a test run is stopped and counted as an error."""
     per_test_timeout: float | None = Field(None, gt=0)
@@ -109,9 +113,12 @@ class ServiceConfig(_Section):
     """Services that must be healthy before this one starts."""
     start_timeout: float = 30
     """Seconds to become healthy before the run fails with the service's last log lines."""
-    stateful: bool = False
-    """The service keeps state that tests change (in memory, or on disk without a `[[resources]]` entry): it is
-    forked in every sandbox, so no sandbox sees another's writes, and the shared baseline's state never drifts."""
+    stateful: bool | None = None
+    """`true`: the service keeps state that tests change (in memory, or on disk without a `[[resources]]` entry):
+    it is forked in every sandbox, so no sandbox sees another's writes. `false`: its writes (POST, PUT, PATCH,
+    DELETE) change no state, so a sandbox's may reach the shared baseline. Unset: a sandbox's write that would reach
+    the shared baseline is refused by its routing proxy (403), so the baseline's state never drifts; at base that
+    is a config error naming the service."""
     probe: str | None = None
     """A GET path whose handling calls the services in `depends_on`: a sandbox is ready only once a keyed request
     to it reaches every fork behind this service, which proves each hop forwards the routing key."""
@@ -139,8 +146,9 @@ class BudgetConfig(_Section):
     max_dollars: float | None = Field(None, gt=0)
     """Model spend, checked before each call."""
     max_test_runs: int | None = Field(None, ge=1)
-    """Test executions, the graph's and the model's own (`run_tests`), checked before each proposal and each
-    run the model asks for."""
+    """Test executions, the graph's (the run at base, each attempt's judged run and flake rerun) and the model's
+    own (`run_tests`, the offline engine's screenings), each checked before it starts; candidates tested side by
+    side each have their judged run reserved before any is asked for."""
     stuck_after: int = Field(3, ge=2)
     """Stop as `stuck` when this many different proposals in a row end with the same failure."""
 

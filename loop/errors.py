@@ -49,6 +49,15 @@ class SetupError(InfraError):
     """The `[setup]` command failed in a workspace."""
 
 
+class OutOfBudget(GreenloopError):
+    """A test run refused before it started because a cap leaves no room for it (no wall time or no test run
+    left). It is no failure of the system under test nor of greenloop: the graph ends the run `not_fixed` with the
+    cap named (exit 1), and a model that meets it on its bench ends its step the same way. `problem` names the
+    cap, worded as `graph/budget.py` words a spent one."""
+
+    exit_code = 1
+
+
 class PatchError(GreenloopError):
     """A proposed diff is not a patch or does not apply to the base commit; the graph records it as an attempt
     (`does_not_apply`), so it never reaches the CLI."""

@@ -59,6 +59,7 @@ def build_evidence(state: dict[str, Any], *, model: str, error: str | None = Non
         "kept_sandbox": state.get("kept_sandbox"),
         "reproductions": [_attempt(r) for r in state.get("reproductions", [])],
         "reproduction": (state.get("reproduction") or {}).get("id"),
+        "target_written_by_model": written_by_model(state),
         "model_usage": _model_usage(state),
         "budget": {"caps": state.get("budget", {}), "steps": state.get("steps", 0),
                    "tokens": state.get("spent", {}).get("tokens", 0),
@@ -67,6 +68,20 @@ def build_evidence(state: dict[str, Any], *, model: str, error: str | None = Non
         "timings": timings,
         "seconds_per_node": {node: round(seconds, 4) for node, seconds in per_node.items()},
     })
+
+
+def written_by_model(state: dict[str, Any]) -> bool:
+    """Whether the targets are tests of an accepted reproduction the model wrote. A fix against them is `fixed` as
+    any other, but it proves only what that test asserts: a reviewer reads the test before the fix."""
+    reproduction = state.get("reproduction") or {}
+    return bool(set(state.get("targets") or []) & set(reproduction.get("tests") or []))
+
+
+def model_written_files(evidence: dict[str, Any]) -> list[str]:
+    """The files of the model-written tests the targets are in, for the headline and the summary."""
+    if not evidence.get("target_written_by_model"):
+        return []
+    return sorted({target["id"].split("::")[0] for target in evidence["targets"]})
 
 
 def _model_usage(state: dict[str, Any]) -> dict[str, Any]:
@@ -102,6 +117,9 @@ def headline(evidence: dict[str, Any]) -> str:
     budget = evidence["budget"]
     text = (f"{HEADLINES.get(evidence['verdict'], evidence['verdict'])} — {evidence['ticket']['title']} "
             f"({budget['steps']} step(s), {budget['wall_seconds']:.1f}s)")
+    written = model_written_files(evidence)
+    if written:  # the verdict is judged against that test: it is the first thing to review
+        text += f" — the target is a test the model wrote: read {', '.join(written)} first"
     return text
 
 

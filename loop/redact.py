@@ -17,10 +17,16 @@ MASK = "[redacted]"
 _ALSO_SECRET: set[str] = set()
 
 
+def secret_named(named: Mapping[str, str]) -> dict[str, str]:
+    """The variables whose names say they are secrets and whose values are long enough to mask (a shorter one
+    would mask ordinary words everywhere)."""
+    return {k: v for k, v in named.items() if SECRET_NAME.search(k) and len(v) >= MIN_SECRET_LENGTH}
+
+
 def treat_as_secret(named: Mapping[str, str]) -> None:
     """Mask, from now on in this process, the values of these variables whose names say they are secrets: those a
     config hands to services (`[[services]] env`), which are not in greenloop's own environment."""
-    _ALSO_SECRET.update(v for k, v in named.items() if SECRET_NAME.search(k) and len(v) >= MIN_SECRET_LENGTH)
+    _ALSO_SECRET.update(secret_named(named).values())
 
 
 def secret_values(environ: Mapping[str, str] | None = None) -> list[str]:

@@ -2,7 +2,9 @@
 
 Once a run starts, every live resource is torn down in one `finally`, whatever happened, and the evidence is
 written. The run folder holds what a resume needs: the config and model the run started with (`run.json`,
-`given.diff`), the checkpoint, the manifest of every process and worktree, and the results nodes remembered.
+`given.diff`), the checkpoint, the manifest of every process and worktree, and the results nodes remembered. It
+holds no secret: the config's service secrets are masked in run.json and read back from the base commit on resume
+(`service_secrets`), and children get a scratch HOME inside it (`child_env`).
 """
 
 from __future__ import annotations
@@ -50,12 +52,14 @@ class RunResult:
                 "branch": published.get("branch"), "commit": published.get("commit"),
                 "steps": self.evidence["budget"]["steps"], "targets": self.evidence["targets"],
                 "stop_reason": self.evidence["stop_reason"], "evidence": str(self.run_dir / "evidence.json"),
-                "kept_sandbox": self.evidence.get("kept_sandbox")}
+                "kept_sandbox": self.evidence.get("kept_sandbox"),
+                "target_written_by_model": bool(self.evidence.get("target_written_by_model"))}
 
 
 def run(options: RunOptions, progress: Progress = lambda record: None) -> RunResult:
     """Check the input, run the loop to a verdict, write the evidence; never leaves a process or worktree."""
     from greenloop.adapters.manifest import Manifest
+    from greenloop.loop import service_secrets
     from greenloop.loop.redact import redact
 
     checked = check(options)
@@ -73,28 +77,34 @@ def run(options: RunOptions, progress: Progress = lambda record: None) -> RunRes
     (checked.repo / ".greenloop" / ".gitignore").write_text("*\n")  # the run folder never shows in `git status`
     if checked.given:
         (run_dir / "given.diff").write_text(checked.given[0], encoding="utf-8")
-    (run_dir / "run.json").write_text(json.dumps({
-        "repo": str(checked.repo), "base_commit": checked.base_commit, "model": checked.model_spec,
-        "given_source": checked.given[1] if checked.given else None, "keep": options.keep,
-        "record": str(options.record.resolve()) if options.record else None,
-        "config": checked.config.model_dump(mode="json")}, indent=2))
-    manifest = Manifest(run_dir)
-    manifest.claim()
     state = {"run_id": run_id, "repo": str(checked.repo), "base_commit": checked.base_commit,
              "ticket": redact(checked.ticket.model_dump()),
              "requested_targets": options.targets or checked.ticket.named_tests,
              "budget": checked.config.budget.model_dump(), "steps": 0, "spent": {},
              "attempts": {}, "timings": [], "current": None, "verdict": None, "stop_reason": None,
              "published": None}
+    config = checked.config.model_dump(mode="json")
+    write_atomic(run_dir / "run.json", json.dumps({  # secrets stay home: service secrets masked (service_secrets.py)
+        "repo": str(checked.repo), "base_commit": checked.base_commit, "model": checked.model_spec,
+        "given_source": checked.given[1] if checked.given else None, "keep": options.keep,
+        "record": str(options.record.resolve()) if options.record else None,
+        "config": service_secrets.masked(config),
+        "secrets_at_base": service_secrets.at_base(config, checked.repo, checked.base_commit),
+        "start": state}, indent=2))  # in the same write: a run killed before its first checkpoint starts over
+    manifest = Manifest(run_dir)
+    manifest.claim()
     return _drive(run_dir, checked.config, state, manifest, progress)
 
 
 def resume(run_id: str, repo: Path, max_steps: int | None = None, max_minutes: float | None = None,
            progress: Progress = lambda record: None) -> RunResult:
-    """Continue a killed run from its last checkpoint, or extend one that ran out of budget."""
-    from greenloop.adapters.manifest import Manifest, reap
+    """Continue a killed run from its last checkpoint (from its start when it was killed before the first), or
+    extend one that ran out of budget; a run that already ended gives back its result, so retrying a resume (a CI
+    retry step) ends the same way every time."""
+    from greenloop.adapters.manifest import Manifest, check_id, reap, sweep_worktrees
 
-    run_dir = repo.resolve() / RUNS_DIR / run_id
+    runs = repo.resolve() / RUNS_DIR
+    run_dir = runs / check_id(run_id, "run", f"pass the name of a folder in {runs}, like 20261126-011752-88e93c")
     if not (run_dir / "run.json").is_file():
         known = sorted(p.name for p in (repo.resolve() / RUNS_DIR).glob("*") if (p / "run.json").is_file())
         raise UsageError(f"no run {run_id!r} in {repo.resolve() / RUNS_DIR}",
@@ -105,53 +115,88 @@ def resume(run_id: str, repo: Path, max_steps: int | None = None, max_minutes: f
         if not manifest.closed():
             _report_reaped(run_id, reap(manifest, worktrees=False), progress)  # what the killed process left running
         _reap_dead_runs(repo.resolve(), progress)
-        config = _resumable(run_dir, max_steps, max_minutes)
+        config, state, ended = _resumable(run_dir, max_steps, max_minutes, progress)
+        if ended is not None:
+            sweep_worktrees(manifest)  # when it was killed in its teardown, the worktrees it had not removed yet
+            manifest.finish()
+            return ended
     except BaseException:
         manifest.unlock()
         raise
-    return _drive(run_dir, config, None, manifest, progress)
+    return _drive(run_dir, config, state, manifest, progress)
 
 
-def _resumable(run_dir: Path, max_steps: int | None, max_minutes: float | None) -> Config:
-    """Bring the checkpoint to where the run goes on, with the new caps; the config it goes on with."""
+def _resumable(run_dir: Path, max_steps: int | None, max_minutes: float | None,
+               progress: Progress) -> tuple[Config, dict[str, Any] | None, RunResult | None]:
+    """Bring the checkpoint to where the run goes on, with the new caps: (the config it goes on with, the state it
+    starts over from when it has no checkpoint — else None —, its result instead when it ended for good)."""
     from langgraph.checkpoint.sqlite import SqliteSaver
 
     from greenloop.graph.budget import exhausted
     from greenloop.graph.build import build_graph
     from greenloop.graph.routes import reentry
+    from greenloop.loop import service_secrets
 
     run_id = run_dir.name
     meta = json.loads((run_dir / "run.json").read_text())
-    config = with_caps(Config.model_validate(meta["config"]), max_steps, max_minutes)
-    meta["config"] = config.model_dump(mode="json")  # raised caps hold for later resumes too
+    config = with_caps(Config.model_validate(service_secrets.restored(meta)), max_steps, max_minutes)
+    meta["config"] = service_secrets.masked(config.model_dump(mode="json"))  # raised caps hold for later resumes too
     write_atomic(run_dir / "run.json", json.dumps(meta, indent=2))
     thread = {"configurable": {"thread_id": run_id}}
     with SqliteSaver.from_conn_string(str(run_dir / "checkpoint.sqlite")) as saver:
         graph = build_graph(saver)
         snapshot = graph.get_state(thread)
         values = snapshot.values
-        if not values:
-            raise UsageError(f"run {run_id} was killed before its first checkpoint; its leftovers were removed",
-                             "start it again with greenloop run")
+        if not values:  # killed before its first checkpoint: the same run, under the same id, from its start
+            return config, {**_start_state(run_dir), "budget": config.budget.model_dump()}, None
         ended_without_fix = not snapshot.next and values.get("verdict") in ("not_fixed", "stuck")
         if not snapshot.next and not ended_without_fix:
-            raise UsageError(f"run {run_id} already ended: {values.get('verdict')}",
-                             "nothing to resume; start a new run for another attempt")
+            _note_ended(run_id, values, "", progress)
+            return config, None, _ended(run_dir, meta, config, snapshot)
         # the clock counts the time the run worked up to its last checkpoint, not the time it lay dead
         last_checkpoint = datetime.fromisoformat(snapshot.created_at).timestamp()
         worked = max(0.0, last_checkpoint - values["started_at"])
         update: dict[str, Any] = {"budget": config.budget.model_dump(), "started_at": time.time() - worked}
         if not ended_without_fix:
             graph.update_state(thread, update)
-            return config
+            return config, None, None
         still_spent = exhausted({**values, **update})
         if still_spent or values.get("verdict") == "stuck":
-            raise UsageError(f"run {run_id} ended {values['verdict']}: {values.get('stop_reason')}",
-                             "give it more: --max-steps N (counting the steps made) or --max-minutes M"
-                             if still_spent else "a stuck run needs another model or a new ticket, not more steps")
+            _note_ended(run_id, values, "give it more: --max-steps N (counting the steps made) or --max-minutes M"
+                        if still_spent else "a stuck run needs another model or a new ticket, not more steps",
+                        progress)
+            return config, None, _ended(run_dir, meta, config, snapshot)
         update.update(verdict=None, stop_reason=None)
         graph.update_state(thread, update, as_node=reentry(values))  # back into the loop where it gave up
-    return config
+    return config, None, None
+
+
+def _start_state(run_dir: Path) -> dict[str, Any]:
+    """The state the run started from (in its run.json, written in one piece before anything else of the run)."""
+    return json.loads((run_dir / "run.json").read_text(encoding="utf-8"))["start"]
+
+
+def _note_ended(run_id: str, values: dict[str, Any], hint: str, progress: Progress) -> None:
+    why = f": {values['stop_reason']}" if values.get("stop_reason") else ""
+    progress({"node": "resume", "seconds": 0.0,
+              "note": f"run {run_id} already ended {values.get('verdict')}{why}; its result again" +
+                      (f" ({hint})" if hint else "")})
+
+
+def _ended(run_dir: Path, meta: dict[str, Any], config: Config, snapshot: Any) -> RunResult:
+    """The result a run ended with: its evidence as it wrote it (what `run` printed), or, when it was killed
+    after its final checkpoint but before writing it (or the evidence is an earlier ending's), built from that
+    checkpoint now."""
+    from greenloop.loop.evidence import build_evidence, write_evidence
+
+    path = run_dir / "evidence.json"
+    final = datetime.fromisoformat(snapshot.created_at).timestamp()
+    if path.is_file() and path.stat().st_mtime >= final:
+        evidence = json.loads(path.read_text(encoding="utf-8"))
+    else:
+        evidence = build_evidence(snapshot.values, model=_model(meta, config, run_dir).name)
+        write_evidence(evidence, run_dir)
+    return RunResult(verdict=evidence["verdict"], run_id=run_dir.name, run_dir=run_dir, evidence=evidence)
 
 
 def gc(repo: Path) -> dict[str, list[str]]:
@@ -168,7 +213,7 @@ def _drive(run_dir: Path, config: Config, state: dict[str, Any] | None, manifest
     """Stream the graph (from `state`, or from its checkpoint when None) to the end; tear down; write evidence."""
     from langgraph.checkpoint.sqlite import SqliteSaver
 
-    from greenloop.adapters.manifest import sweep_worktrees
+    from greenloop.adapters.manifest import sweep_processes, sweep_worktrees
     from greenloop.adapters.processes import adopt_orphans
     from greenloop.graph.build import build_graph
     from greenloop.loop.evidence import build_evidence, write_evidence
@@ -211,6 +256,7 @@ def _drive(run_dir: Path, config: Config, state: dict[str, Any] | None, manifest
         finally:
             with _signals_held():
                 context.close()
+                _report_swept(sweep_processes(manifest), progress)  # what left its group (setsid) carries the mark
                 sweep_worktrees(manifest)  # worktrees a killed process made that this one did not reuse
                 manifest.finish()
         final = graph.get_state(thread).values or state or {}
@@ -245,6 +291,12 @@ def _report_reaped(owner: str, removed: list[str], progress: Progress) -> None:
         progress({"node": "reap", "seconds": 0.0, "note": f"{what} was left behind: removed {', '.join(removed)}"})
 
 
+def _report_swept(removed: list[str], progress: Progress) -> None:
+    if removed:
+        progress({"node": "teardown", "seconds": 0.0,
+                  "note": f"stopped what the run's commands left running outside their groups: {', '.join(removed)}"})
+
+
 @contextmanager
 def _signals_held() -> Iterator[None]:
     """Teardown must finish: a second Ctrl-C or SIGTERM during it is ignored rather than leaving services behind."""
@@ -268,8 +320,10 @@ def _context(config: Config, repo: Path, run_dir: Path, model: Any, base_commit:
     from greenloop.adapters.workspaces.git import GitWorkspace
     from greenloop.adapters.workspaces.setup import run_setup
     from greenloop.graph.state import RunContext
+    from greenloop.loop import service_secrets
 
-    env = child_env(config.env.allow)
+    service_secrets.require(config, run_dir)  # a resumed run whose service secrets could not be read back stops
+    env = child_env(config.env.allow, home=run_dir / "home")  # a scratch HOME: the real one's dotfiles hold keys
 
     def setup(workspace: Any, seconds: float) -> None:
         run_setup(config.setup, workspace, run_dir / "setup" / f"{workspace.path.name}.log", env, seconds, manifest)

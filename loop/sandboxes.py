@@ -119,9 +119,12 @@ def baseline_down(repo: Path) -> dict[str, list[str]]:
 
 def sandbox_up(repo: Path, patch: Path, group: list[str], ttl: float | None) -> dict[str, Any]:
     """A sandbox of HEAD + `patch` (+ the changes of the sandboxes in `group`) that outlives this command."""
+    from greenloop.adapters.manifest import check_id
     from greenloop.adapters.sandboxes import shared
     from greenloop.loop.preflight import RunOptions, check
 
+    for other in group:  # a malformed --with fails before anything is checked or started
+        check_id(other, "sandbox", shared.SANDBOX_ID_FIX)
     checked = check(RunOptions(repo=repo, patch=patch))  # repo, config, programs, the patch, a clean tree
     assert checked.given is not None
     diff, source = checked.given

@@ -25,8 +25,9 @@ from greenloop.adapters.processes import run_to_file
 from greenloop.adapters.protocols import Outcome, TestReport, TestResult, Workspace
 from greenloop.adapters.bytecode import drop_stale_bytecode
 from greenloop.adapters.runners.junit import MESSAGE_CHARS, parse_junit
+from greenloop.adapters.runners.probe import probe_env, read_loaded
 from greenloop.loop.config import TestConfig
-from greenloop.loop.errors import ConfigError
+from greenloop.loop.errors import ConfigError, OutOfBudget
 
 HEAD_CHARS = 2000
 TAIL_CHARS = 4000
@@ -83,8 +84,11 @@ class CommandTestRunner:
         only those (`selection-<label>.json` records them). A command that runs no pytest, or `format =
         "exit-code"`, cannot be narrowed: the whole command runs and is one result, as without a selection.
 
-        Raises `ConfigError` when the command's program does not exist: no attempt could ever pass.
+        Raises `ConfigError` when the command's program does not exist: no attempt could ever pass; and
+        `OutOfBudget`, before anything starts, when `timeout` leaves no time at all (the run's wall time is spent).
         """
+        if timeout is not None and timeout <= 0:
+            raise OutOfBudget(f"wall-time budget spent: no time left to start test run {label}")
         report_dir = Path(report_dir).resolve()
         report_dir.mkdir(parents=True, exist_ok=True)
         junit = report_dir / f"junit-{label}.xml"
@@ -93,8 +97,11 @@ class CommandTestRunner:
         environment = self._environment(env, junit)
         if selection is not None and self.config.format != "exit-code":
             environment.update(_selection_env(environment, report_dir, label, selection))
+        if self.config.format != "exit-code":
+            environment.update(probe_env(environment, report_dir, label))
         limit = min(self.config.timeout, timeout) if timeout is not None else self.config.timeout
         drop_stale_bytecode(Path(workspace.path))
+        output.write_bytes(b"")  # stopped at its limit before the command opened it, a run still has its output
         code, duration = self._execute(Path(workspace.path), environment, output, limit, label)
         exit_code = TIMEOUT_EXIT_CODE if code is None else code
         head, tail = read_output(output)
@@ -111,6 +118,7 @@ class CommandTestRunner:
             output_tail=tail,
         )
         self._add_results(report, junit if wants_junit else None, limit if code is None else None)
+        report.loaded = read_loaded(report_dir, label) if wants_junit else None
         return report
 
     def close(self) -> None:

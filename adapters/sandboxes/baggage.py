@@ -24,6 +24,8 @@ from urllib.parse import unquote
 
 ROUTING_KEY = "greenloop-routing-key"
 ROUTE_HEADER = "x-greenloop-route"
+REFUSED = "refused"
+"""The route logged (and sent in `x-greenloop-route`) for a keyed write the shared baseline must not take."""
 """On every answer of a routing proxy: `fork:<key>` or `baseline`, the route the request took (readiness checks it)."""
 HEALTH_PATH = "/__greenloop/health"
 """Answered by every routing proxy and ingress itself, without touching an upstream."""

@@ -11,10 +11,13 @@ The baseline outlives the command that started it: its processes log through pum
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import shlex
 import shutil
+import subprocess
 import sys
 import time
 import urllib.request
@@ -24,7 +27,8 @@ from typing import Any
 
 from greenloop.adapters.manifest import Manifest, reap
 from greenloop.adapters.manifest import alive as manifest_alive
-from greenloop.adapters.processes import spawn, stop_group
+from greenloop.adapters.processes import start as start_process
+from greenloop.adapters.processes import stop_group
 from greenloop.adapters.protocols import LogLine, Workspace
 from greenloop.adapters.sandboxes import registry
 from greenloop.adapters.sandboxes.baggage import HEALTH_PATH, write_routes
@@ -34,6 +38,7 @@ from greenloop.adapters.sandboxes.logfile import read_log
 from greenloop.adapters.sandboxes.services import free_ports, listener_group
 from greenloop.loop.config import HealthCheck, ServiceConfig, start_order
 from greenloop.loop.errors import InfraError, ServiceStartError
+from greenloop.loop.redact import secret_named
 
 PROXY_START_TIMEOUT = 15.0
 
@@ -174,7 +179,8 @@ def _start(repo: Path, folder: Path, commit: str, services: list[ServiceConfig],
     record: dict[str, Any] = {
         "commit": commit, "repo": str(repo), "status": "starting", "explicit": False, "started_at": time.time(),
         "capture": capture, "worktree": str(folder / "worktree"), "pid": os.getpid(),
-        "services": {s.name: {"port": 0, "proxy_port": 0, "url_env": s.url_env} for s in ordered}}
+        "services": {s.name: {"port": 0, "proxy_port": 0, "url_env": s.url_env,
+                              "refuse_keyed_writes": s.stateful is not False} for s in ordered}}
     registry.write_record(folder / "baseline.json", record)
     baseline = Baseline(folder, record)
     try:
@@ -183,9 +189,10 @@ def _start(repo: Path, folder: Path, commit: str, services: list[ServiceConfig],
         ports = free_ports(2 * len(ordered))  # chosen once setup is done: the shorter the wait, the fewer taken
         for i, service in enumerate(ordered):
             baseline.services[service.name].update(port=ports[2 * i], proxy_port=ports[2 * i + 1])
-        proxies = {name: _spawn_proxy(baseline, name, env, manifest) for name in baseline.services}  # at once
+        secrets = [secret_named(s.env) for s in ordered]  # what a proxy must mask in its captures and log
+        proxies = {name: _spawn_proxy(baseline, name, env, manifest, secrets) for name in baseline.services}  # at once
         for name in baseline.services:
-            proxies[name] = _proxy_ready(baseline, name, proxies[name], env, manifest)
+            proxies[name] = _proxy_ready(baseline, name, proxies[name], env, manifest, secrets)
         group = ServiceGroup(f"baseline {baseline.name}", Path(workspace.path), folder / "logs", env, manifest)
         urls = {s.url_env: baseline.proxy_url(s.name) for s in ordered if s.url_env}
         for service in ordered:
@@ -194,8 +201,9 @@ def _start(repo: Path, folder: Path, commit: str, services: list[ServiceConfig],
             if port != planned:  # another process took the planned port: the proxy must point at the new one
                 baseline.services[service.name]["port"] = port
                 stop_group(proxies[service.name])
-                proxies[service.name] = _proxy_ready(baseline, service.name,
-                                                     _spawn_proxy(baseline, service.name, env, manifest), env, manifest)
+                proxies[service.name] = _proxy_ready(
+                    baseline, service.name, _spawn_proxy(baseline, service.name, env, manifest, secrets), env,
+                    manifest, secrets)
     except BaseException:
         stop(repo, folder)
         raise
@@ -204,7 +212,8 @@ def _start(repo: Path, folder: Path, commit: str, services: list[ServiceConfig],
     return baseline
 
 
-def _proxy_ready(baseline: Baseline, name: str, process: Any, env: Mapping[str, str], manifest: Manifest) -> Any:
+def _proxy_ready(baseline: Baseline, name: str, process: Any, env: Mapping[str, str], manifest: Manifest,
+                 secrets: list[dict[str, str]]) -> Any:
     """`process` once it answers on its port; when another process took that port first, a new proxy on another."""
     for attempt in range(1, PORT_TRIES + 1):
         port = baseline.services[name]["proxy_port"]
@@ -222,11 +231,15 @@ def _proxy_ready(baseline: Baseline, name: str, process: Any, env: Mapping[str, 
                 "check that greenloop's own environment runs `python -m greenloop.adapters.sandboxes.proxy --help`"
                 if not taken else "too many processes are taking ports on this machine; try again")
         baseline.services[name]["proxy_port"] = free_ports(1)[0]
-        process = _spawn_proxy(baseline, name, env, manifest)
+        process = _spawn_proxy(baseline, name, env, manifest, secrets)
     raise AssertionError("unreachable")
 
 
-def _spawn_proxy(baseline: Baseline, name: str, env: Mapping[str, str], manifest: Manifest) -> Any:
+def _spawn_proxy(baseline: Baseline, name: str, env: Mapping[str, str], manifest: Manifest,
+                 secrets: list[dict[str, str]]) -> Any:
+    """The routing proxy of `name`. The services' secrets reach it on its stdin, never in a file or in its
+    environment (which any process of the user can read in /proc): its captures hold the bodies a service sends
+    back, and a service may echo the password it was given."""
     folder = baseline.folder
     (folder / "logs").mkdir(parents=True, exist_ok=True)
     routes = folder / "routes" / f"{name}.json"
@@ -236,11 +249,19 @@ def _spawn_proxy(baseline: Baseline, name: str, env: Mapping[str, str], manifest
     argv = [sys.executable, "-m", "greenloop.adapters.sandboxes.proxy", "--service", name,
             "--port", str(baseline.services[name]["proxy_port"]),
             "--baseline", f"http://127.0.0.1:{baseline.services[name]['port']}",
-            "--routes", str(routes), "--log", str(baseline.proxy_log(name))]
+            "--routes", str(routes), "--log", str(baseline.proxy_log(name)), "--secrets-on-stdin"]
     if baseline.record.get("capture"):
         argv += ["--capture-dir", str(folder / "captures")]
+    if baseline.services[name].get("refuse_keyed_writes"):  # a sandbox's write would change what all others see
+        argv.append("--refuse-keyed-writes")
     with (folder / "logs" / f"{name}.proxy.out").open("ab") as output:
-        return spawn(shell(argv), folder, env, output, manifest, f"baseline/{name}-proxy")
+        process = start_process(["/bin/sh", "-c", shell(argv)], folder, env, manifest, f"baseline/{name}-proxy",
+                                stdin=subprocess.PIPE, stdout=output, stderr=subprocess.STDOUT)
+    assert process.stdin is not None
+    with contextlib.suppress(OSError):  # it died at once: `_proxy_ready` reports its output
+        with process.stdin:
+            process.stdin.write(json.dumps(secrets).encode("utf-8"))
+    return process
 
 
 def shell(argv: list[str]) -> str:

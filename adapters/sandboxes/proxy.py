@@ -2,7 +2,11 @@
 every other request reaches the shared baseline.
 
     python -m greenloop.adapters.sandboxes.proxy --service NAME --port PORT --baseline URL --routes ROUTES_JSON \
-        --log LOGFILE [--capture-dir DIR] [--host 127.0.0.1]
+        --log LOGFILE [--capture-dir DIR] [--host 127.0.0.1] [--secrets-on-stdin] [--refuse-keyed-writes]
+
+With --secrets-on-stdin, the proxy first reads stdin to its end: a JSON list of {NAME: value} objects, the env the
+config gives each service; values named like secrets (`redact.SECRET_NAME`) are masked in the log and captures,
+since a service may echo what it was given. They come on stdin so that they are written to no file.
 
 ROUTES_JSON maps routing keys to fork base URLs. Other greenloop processes rewrite it (`baggage.write_routes`) while
 the proxy runs; the route is chosen per request from the file as it is now, never per connection, so a keep-alive
@@ -33,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import sys
@@ -46,11 +51,11 @@ from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from greenloop.adapters.sandboxes.baggage import (HEALTH_PATH, ROUTE_HEADER, RouteTable, baggage_member, routing_key,
-                                                  with_routing_key)
+from greenloop.adapters.sandboxes.baggage import (HEALTH_PATH, REFUSED, ROUTE_HEADER, RouteTable, baggage_member,
+                                                  routing_key, with_routing_key)
 from greenloop.adapters.sandboxes.capture import BODY_LIMIT, BodyTap, Exchange, append_capture
 from greenloop.adapters.sandboxes.logfile import stamp
-from greenloop.loop.redact import redact, secret_values
+from greenloop.loop.redact import redact, secret_values, treat_as_secret
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 300.0
@@ -59,6 +64,7 @@ _HOP_BY_HOP = frozenset({"connection", "keep-alive", "te", "trailer", "transfer-
 _NOT_FORWARDED = frozenset({"host", "expect"})
 """Host names the upstream instead; the proxy's own server has already answered `Expect: 100-continue`."""
 _NO_AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 """Headers aiohttp's client adds when the caller sent none; the upstream must see only what the caller sent."""
 
 
@@ -117,6 +123,8 @@ class Proxy:
     async def forward(self, request: web.Request) -> web.StreamResponse:
         headers = _end_to_end(request.headers, _NOT_FORWARDED)
         key, route, upstream = self.hop(request, headers)
+        if route == REFUSED:
+            return self._refuse(request, key)
         kept = BODY_LIMIT if key is not None and self.capture_dir is not None else 0  # bodies only for captures
         exchange = Exchange(self.service, request.method, request.rel_url.raw_path_qs, key, route, upstream,
                             list(request.headers.items()), request_body=BodyTap(kept), response_body=BodyTap(kept))
@@ -138,6 +146,16 @@ class Proxy:
         finally:
             if not exchange.recorded:
                 self._record(exchange, problem)
+
+    def _refuse(self, request: web.Request, key: str | None) -> web.Response:
+        """A sandbox's write that would change the shared baseline's state, which every other sandbox and the
+        judged runs rely on: answered here, never forwarded, and logged among the sandbox's own lines."""
+        path = request.rel_url.raw_path_qs.partition("?")[0]
+        problem = (f"keyed {request.method} {path} refused: it would reach the shared baseline of {self.service!r}, "
+                   f"whose config does not say it keeps no state (set stateful = true or false in greenloop.toml)")
+        self.note(f"{self.service} {request.method} {path} key={key or '-'} -> {REFUSED} 403 0.0ms {problem}")
+        return web.json_response({"error": f"greenloop {self.kind} for {self.service}: {problem}"}, status=403,
+                                 headers={ROUTE_HEADER: REFUSED})
 
     async def _relay(self, request: web.Request, headers: CIMultiDict[str], exchange: Exchange) -> web.StreamResponse:
         url = URL(exchange.upstream.rstrip("/") + exchange.path, encoded=True)  # path and query byte for byte
@@ -187,10 +205,14 @@ class Proxy:
 class RoutingProxy(Proxy):
     """One service's routing proxy: a keyed request goes to its key's fork when the route table names one."""
 
-    def __init__(self, service: str, baseline: str, routes: Path, log: Path, capture_dir: Path | None = None):
+    def __init__(self, service: str, baseline: str, routes: Path, log: Path, capture_dir: Path | None = None,
+                 refuse_keyed_writes: bool = False):
         super().__init__(service, log, capture_dir)
         self.baseline = baseline
         self.routes = RouteTable(Path(routes), self.note)
+        self.refuse_keyed_writes = refuse_keyed_writes
+        """A keyed request other than GET, HEAD, OPTIONS or TRACE with no fork to go to is refused (403), not
+        passed to the baseline: set for every service not declared `stateful = false`."""
 
     def setup(self) -> str:
         return f"baseline {self.baseline}, routes {self.routes.path}"
@@ -198,7 +220,11 @@ class RoutingProxy(Proxy):
     def hop(self, request: web.Request, headers: CIMultiDict[str]) -> tuple[str | None, str, str]:
         key = routing_key(request.headers.getall("baggage", ()))
         routes = self.routes.current()
-        return (key, f"fork:{key}", routes[key]) if key in routes else (key, "baseline", self.baseline)
+        if key in routes:
+            return key, f"fork:{key}", routes[key]
+        if key is not None and self.refuse_keyed_writes and request.method not in SAFE_METHODS:
+            return key, REFUSED, ""
+        return key, "baseline", self.baseline
 
 
 class Ingress(Proxy):
@@ -267,8 +293,9 @@ def _app(proxy: Proxy) -> web.Application:
     return app
 
 
-def build_app(service: str, baseline: str, routes: Path, log: Path, capture_dir: Path | None = None) -> web.Application:
-    return _app(RoutingProxy(service, baseline, routes, log, capture_dir))
+def build_app(service: str, baseline: str, routes: Path, log: Path, capture_dir: Path | None = None,
+              refuse_keyed_writes: bool = False) -> web.Application:
+    return _app(RoutingProxy(service, baseline, routes, log, capture_dir, refuse_keyed_writes))
 
 
 async def _listen(app: web.Application, host: str, port: int) -> web.AppRunner:
@@ -283,9 +310,9 @@ async def _listen(app: web.Application, host: str, port: int) -> web.AppRunner:
 
 
 async def serve(service: str, port: int, baseline: str, routes: Path, log: Path, capture_dir: Path | None = None,
-                host: str = "127.0.0.1") -> web.AppRunner:
+                host: str = "127.0.0.1", refuse_keyed_writes: bool = False) -> web.AppRunner:
     """The proxy, listening (port 0: any free port, see `runner.addresses`); stop it with `runner.cleanup()`."""
-    return await _listen(build_app(service, baseline, routes, log, capture_dir), host, port)
+    return await _listen(build_app(service, baseline, routes, log, capture_dir, refuse_keyed_writes), host, port)
 
 
 async def serve_ingress(key: str, listeners: dict[str, tuple[int, str]], log: Path,
@@ -344,7 +371,8 @@ async def _until_signalled(runners: list[web.AppRunner]) -> None:
 
 
 async def _run(args: argparse.Namespace) -> None:
-    runner = await serve(args.service, args.port, args.baseline, args.routes, args.log, args.capture_dir, args.host)
+    runner = await serve(args.service, args.port, args.baseline, args.routes, args.log, args.capture_dir, args.host,
+                         args.refuse_keyed_writes)
     await _until_signalled([runner])
 
 
@@ -386,7 +414,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--routes", type=Path, required=True, help="JSON object: routing key → fork base URL")
     parser.add_argument("--log", type=Path, required=True, help="hop log, one timestamped line per request")
     parser.add_argument("--capture-dir", type=Path, help="record keyed exchanges as <dir>/<key>.jsonl")
-    asyncio.run(_run(parser.parse_args(argv)))
+    parser.add_argument("--refuse-keyed-writes", action="store_true",
+                        help="answer 403 to a keyed request other than GET/HEAD/OPTIONS/TRACE that has no fork to go "
+                             "to, instead of letting it change the shared baseline's state")
+    parser.add_argument("--secrets-on-stdin", action="store_true",
+                        help="first read, from stdin to its end, a JSON list of {NAME: value} objects (the services' "
+                             "env): values whose names say they are secrets are masked in the log and captures")
+    args = parser.parse_args(argv)
+    if args.secrets_on_stdin:
+        _read_secrets(sys.stdin)
+    asyncio.run(_run(args))
+
+
+def _read_secrets(stream: IO[str]) -> None:
+    """The services' secrets, handed over on stdin rather than in a file or our environment; `Proxy` masks them."""
+    try:
+        given = json.loads(stream.read() or "[]")
+    except ValueError as error:
+        raise SystemExit(f"--secrets-on-stdin: not a JSON list of objects: {error}") from None
+    if not isinstance(given, list) or not all(isinstance(named, dict) for named in given):
+        raise SystemExit("--secrets-on-stdin: not a JSON list of objects")
+    for named in given:
+        treat_as_secret({str(name): str(value) for name, value in named.items()})
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from greenloop.adapters.environment import child_env
-from greenloop.adapters.manifest import Manifest, reap
+from greenloop.adapters.manifest import Manifest, check_id, in_state_dir, is_id, reap
 from greenloop.adapters.protocols import LogLine, Workspace
 from greenloop.adapters.sandboxes import baseline as baselines
 from greenloop.adapters.sandboxes import registry, resources
@@ -164,10 +164,11 @@ def teardown(repo: Path, folder: Path, env: Mapping[str, str] | None = None, spa
     from greenloop.adapters.workspaces.git import remove_worktree
 
     record = registry.read_record(folder / "sandbox.json") or {}
-    key = record.get("routing_key", folder.name)
+    key = record.get("routing_key") if is_id(str(record.get("routing_key"))) else folder.name  # it names files
     stop_watchdogs(repo, key)
-    baseline_folder = repo / registry.BASELINES / str(record.get("baseline", ""))
-    baseline_record = registry.read_record(baseline_folder / "baseline.json")
+    baseline_name = str(record.get("baseline", ""))
+    baseline_folder = repo / registry.BASELINES / baseline_name
+    baseline_record = registry.read_record(baseline_folder / "baseline.json") if is_id(baseline_name) else None
     if baseline_record:
         baseline = Baseline(baseline_folder, baseline_record)
         for name in baseline.services:  # all of them: a kill can come between a route and its record
@@ -176,7 +177,7 @@ def teardown(repo: Path, folder: Path, env: Mapping[str, str] | None = None, spa
     removed = reap(registry.manifest(folder)) if (folder / "manifest.jsonl").is_file() else []
     removed += resources.delete_resources(folder, env if env is not None else repo_env(repo))
     workspace = Path(record.get("workspace", ""))
-    if record.get("own_worktree") and workspace != spare:
+    if record.get("own_worktree") and workspace != spare and in_state_dir(workspace, repo):  # a record is only a file
         remove_worktree(repo, workspace)
         if f"worktree {workspace}" not in removed:  # the manifest's sweep may have taken it already
             removed.append(f"worktree {workspace}")
@@ -236,8 +237,12 @@ def stop_watchdogs(repo: Path, key: str) -> None:
                 pass
 
 
+SANDBOX_ID_FIX = "pass an id `greenloop sandbox list` shows, like sb-1126140501-ab12"
+
+
 def find_sandbox(repo: Path, key: str) -> Path:
-    folder = repo / registry.SANDBOXES / key
+    """The folder of sandbox `key`; the id is checked before it becomes a path (`down` removes that folder)."""
+    folder = repo / registry.SANDBOXES / check_id(key, "sandbox", SANDBOX_ID_FIX)
     if not (folder / "sandbox.json").is_file():
         known = [p.name for p in registry.sandbox_dirs(repo)]
         raise UsageError(f"no sandbox {key!r} in {repo / registry.SANDBOXES}",

@@ -151,14 +151,34 @@ class GitWorkspace:
         return Repo(self.path).git.write_tree()
 
     def drift(self) -> list[str]:
-        return Repo(self.path).git.diff("--name-only").splitlines()  # the working tree against the index
+        """Files that no longer match the workspace's change: tracked files changed in the working tree, and
+        untracked files that are not git-ignored (bytecode the interpreter writes by itself aside)."""
+        git = Repo(self.path).git
+        changed = git.diff("--name-only", "-z", strip_newline_in_stdout=False).split("\0")
+        untracked = git.ls_files("--others", "--exclude-standard", "-z", strip_newline_in_stdout=False).split("\0")
+        return sorted(p for p in {*changed, *untracked} if p and not _bytecode(p))
 
-    def reset(self) -> None:
+    def reset(self, keep_ignored: bool = True) -> None:
         """Back to the base commit: tracked files restored, files the last diff added removed. Ignored files (a
-        setup's build output, a venv) stay, since setup runs again after the next diff anyway."""
+        setup's build output, a venv) stay for a model's bench, where setup runs again anyway; `keep_ignored=False`
+        removes them too, for a run that must start from a clean slate."""
         git = Repo(self.path).git
         git.reset("--hard", "-q", self.base_commit)
-        git.clean("-fdq")
+        git.clean("-ffdq" if keep_ignored else "-ffdxq")
+
+    def files_changed(self, tree: str) -> list[str]:
+        """Every path that differs between the base commit and `tree`, as git itself sees it: both sides of a
+        rename (renames are not paired up), deletions and mode changes too."""
+        out = Repo(self.path).git.diff_tree("-r", "-z", "--no-renames", "--name-only", self.base_commit, tree,
+                                            strip_newline_in_stdout=False)
+        return sorted(filter(None, out.split("\0")))
+
+    def file_at(self, rev: str, path: str) -> str | None:
+        """The text of `path` in a commit or tree, or None where it has no such file."""
+        try:
+            return Repo(self.path).git.cat_file("blob", f"{rev}:{path}", strip_newline_in_stdout=False)
+        except (GitCommandError, UnicodeDecodeError):
+            return None
 
     def changed_since(self, tree: str) -> list[str]:
         """Files that differ between `tree` and the workspace's tree now: its index, which `apply` keeps (one git
@@ -167,6 +187,10 @@ class GitWorkspace:
 
     def destroy(self) -> None:
         remove_worktree(Path(self.repo), self.path)
+
+
+def _bytecode(path: str) -> bool:
+    return path.endswith((".pyc", ".pyo")) or "__pycache__/" in f"/{path}"
 
 
 def remove_worktree(repo: Path, path: Path) -> None:

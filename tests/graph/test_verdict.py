@@ -44,11 +44,12 @@ def test_unknown_targets():
 
 @pytest.mark.parametrize("path, protected", [
     ("tests/test_api.py", True), ("tests/data/x.json", True), ("pkg/conftest.py", True), ("conftest.py", True),
-    (".github/workflows/ci.yml", True), ("pytest.ini", True), ("tox.ini", True), ("greenloop.toml", True),
-    ("src/app.py", False), ("src/tests_helper.py", False), ("testsuite/x.py", False), ("pyproject.toml", True),
-    ("setup.cfg", True), ("pkg/pyproject.toml", True),
+    (".github/workflows/ci.yml", True), ("greenloop.toml", True), ("src/pkg/tests/test_core.py", True),
+    ("src/pkg/tests/data/x.json", True), ("lib/test/helpers.py", True), ("src/test_util.py", True),
+    ("src/util_test.py", True), ("src/app.py", False), ("src/tests_helper.py", False), ("testsuite/x.py", False),
+    ("src/attest.py", False),
 ])
-def test_protected_paths(path, protected):
+def test_protected_paths_hold_at_any_depth(path, protected):
     assert verdict.protected_hits([path], DEFAULT_PROTECTED_PATHS) == ([path] if protected else [])
 
 

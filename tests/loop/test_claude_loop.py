@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from messages_standin import MessagesStandIn, message, text, tool_use
-from support import assert_nothing_left, cli_env, git, run_cli
+from support import assert_nothing_left, cli_env, git, make_repo, run_cli
 
 KEY = "sk-ant-test-0123456789abcdef"
 EDITOR = "str_replace_based_edit_tool"
@@ -245,14 +245,46 @@ def test_nothing_fails_at_base_so_a_reproduction_comes_first_then_the_fix_and_no
     assert [(t["id"], t["before"], t["after"]) for t in evidence["targets"]] == [(REPRO_TEST, "failed", "passed")]
     branch = result.json["branch"]
     assert git(repo, "diff", "--name-only", head, branch).split() == ["tax/app.py", REPRO]
+    # fixed, against a test the model wrote: every account of the run says so, for the reviewer to read it first
+    assert result.json["verdict"] == "fixed" and result.json["target_written_by_model"] is True
+    assert evidence["target_written_by_model"] is True
+    run_dir = Path(result.json["run_dir"])
+    assert (run_dir / "evidence.md").read_text().splitlines()[0].endswith(
+        f"— the target is a test the model wrote: read {REPRO} first")
 
-    run_dir = Path(result.json["run_dir"])  # (run.json keeps the config as given: a resume needs it)
     recorded = [json.dumps(r["body"]) for r in api.requests] + [p.read_text() for folder in ("model", "requests")
                                                          for p in (run_dir / folder).rglob("*.json*")]
-    recorded += [(run_dir / name).read_text() for name in ("evidence.json", "evidence.md")]
+    recorded += [(run_dir / name).read_text() for name in ("evidence.json", "evidence.md", "run.json")]
     for secret in (SERVICE_SECRET, TICKET_TOKEN, KEY):
         assert not any(secret in text for text in recorded), f"{secret[:8]}… left greenloop"
     assert_nothing_left(repo, head)
+
+
+def test_the_summary_of_a_fix_against_a_model_written_reproduction_says_to_read_that_test_first(tmp_path):
+    repo = make_repo(tmp_path / "repo", {
+        "greenloop.toml": '[test]\ncommand = "python -m pytest -q tests"\n',
+        "calc.py": "def add(a, b):\n    return a + b if a >= 0 else a - b\n",
+        "pytest.ini": "[pytest]\npythonpath = .\n",
+        "tests/test_calc.py": "from calc import add\n\n\ndef test_add():\n    assert add(2, 2) == 4\n",
+    })
+    repro = "tests/repro/test_negative.py"
+    script = [
+        message(tool_use(EDITOR, {"command": "create", "path": repro, "file_text":
+                                  "from calc import add\n\n\ndef test_negative():\n    assert add(-1, -1) == -2\n"})),
+        lambda body: message(text("It fails at base.")),
+        lambda body: message(tool_use(EDITOR, {"command": "str_replace", "path": "calc.py",
+                                               "old_str": "a + b if a >= 0 else a - b", "new_str": "a + b"})),
+        lambda body: message(text("add subtracted negative numbers.")),
+    ]
+    with MessagesStandIn(script) as api:
+        result = run_cli("run", repo, "--ticket-text", "add is wrong for negative numbers", "--model",
+                         "anthropic:claude-sonnet-5-5", env=api_env(api))
+
+    assert result.code == 0, result.stderr
+    summary = result.stdout.strip().splitlines()
+    assert summary[0].startswith("greenloop: fixed ✅ — add is wrong for negative numbers (2 step(s), ")
+    assert summary[0].endswith(f"— the target is a test the model wrote: read {repro} first")
+    assert summary[1] == f"  {repro}::test_negative: failed at base → passed (a test the model wrote)"
 
 
 def test_overload_is_retried_with_progress_lines_and_a_rejected_key_ends_the_run_with_its_fix(example):

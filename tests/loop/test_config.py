@@ -35,7 +35,7 @@ def test_the_documented_shape_loads_unchanged(tmp_path):
     (service,) = config.services
     assert service.health.http == "/healthz" and service.url_env == "STATIONS_URL"
     assert config.setup.command == "pip install -e ." and config.test.known_failures == []
-    assert "tests/**" in config.test.protected_paths
+    assert "**/tests/**" in config.test.protected_paths
 
 
 def test_pyproject_tool_table(tmp_path):

@@ -81,3 +81,18 @@ def test_the_winner_of_a_side_by_side_batch_is_the_final_attempt_even_when_propo
     assert evidence["final_attempt"] == "attempt-2" and evidence["tested_tree"] == "t" * 40
     assert [t["after"] for t in evidence["targets"]] == ["passed"]
     assert "attempt attempt-2 of 3" in commit_message(state)
+
+
+def test_targets_from_a_model_written_reproduction_are_marked_and_the_headline_names_the_test():
+    ours = build_evidence(STATE, model="m")
+    repro = "tests/repro/test_a.py::test_a"
+    state = {**STATE, "targets": [repro],
+             "reproduction": {"id": "reproduction-1", "diff": "--- /dev/null\n", "tests": [repro]}}
+
+    theirs = build_evidence(state, model="m")
+
+    assert ours["target_written_by_model"] is False and "the model wrote" not in render_markdown(ours)
+    assert theirs["verdict"] == "fixed" and theirs["target_written_by_model"] is True
+    headline = render_markdown(theirs).splitlines()[0]
+    assert headline.startswith("## greenloop: fixed ✅ — Quotes fail (2 step(s), ")
+    assert headline.endswith("s) — the target is a test the model wrote: read tests/repro/test_a.py first")

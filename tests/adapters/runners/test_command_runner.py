@@ -157,7 +157,8 @@ def test_pytest_addopts_is_appended_unless_format_is_exit_code(tmp_path: Path) -
     runner = CommandTestRunner(TestConfig(command='echo "[$PYTEST_ADDOPTS]"'), base_env={"PYTEST_ADDOPTS": "-x"})
     reports = tmp_path / "my reports"
     output = runner.run(workspace(tmp_path), {}, reports, "a").output_head
-    assert output == f"[-x '--junitxml={reports}/junit-a.xml' -o junit_family=xunit1 -p no:cacheprovider]\n"
+    assert output == (f"[-x '--junitxml={reports}/junit-a.xml' -o junit_family=xunit1 -p no:cacheprovider "
+                      "-p greenloop_probe]\n")
     exit_code_only = run(tmp_path, 'echo "[$PYTEST_ADDOPTS]"', format="exit-code")
     assert exit_code_only.output_head == "[]\n"
 

@@ -146,7 +146,7 @@ def test_probe():
         "executable": sys.executable, "cwd": os.getcwd(), "main": getattr(main, "__file__", None),
         "main_spec": getattr(getattr(main, "__spec__", None), "name", None),
         "signals": [repr(signal.getsignal(s)) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGCHLD)],
-        "env": {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "PROBE_OUT")},
+        "env": {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "PROBE_OUT", "GREENLOOP_PROBE")},
         "stdin": os.read(0, 10).decode(),
         "stdout": [sys.__stdout__.isatty(), sys.__stdout__.encoding, sys.__stdout__.line_buffering],
     }

@@ -152,11 +152,13 @@ def proxy(loop, upstream, tmp_path) -> Iterator:
     """Start in-process proxies (after the upstreams, so they stop first); each returns where it listens."""
     runners = []
 
-    def start(service: str, baseline: str, routes: dict[str, str] | None = None, capture: bool = False) -> RunningProxy:
+    def start(service: str, baseline: str, routes: dict[str, str] | None = None, capture: bool = False,
+              refuse_keyed_writes: bool = False) -> RunningProxy:
         running = RunningProxy(0, tmp_path / f"{service}.routes.json", tmp_path / f"{service}.log", tmp_path / "captures")
         if routes is not None:
             write_routes(running.routes, routes)
-        started = serve(service, 0, baseline, running.routes, running.log, running.captures if capture else None)
+        started = serve(service, 0, baseline, running.routes, running.log, running.captures if capture else None,
+                        refuse_keyed_writes=refuse_keyed_writes)
         runner = asyncio.run_coroutine_threadsafe(started, loop).result(10)
         runners.append(runner)
         running.port = runner.addresses[0][1]
@@ -193,6 +195,30 @@ def test_routes_by_the_baggage_key_and_everything_else_to_baseline(upstream, pro
     assert answer.headers["x-greenloop-route"] == route
     assert answer.upstream == {"baseline": "base", "fork:k1": "fork-1", "fork:k2": "fork-2"}[route]
     assert answer.received("baggage") == baggage
+
+
+@pytest.mark.parametrize("method, baggage, status, route", [
+    ("POST", [KEY], 403, "refused"),  # a sandbox's write with no fork to go to: the baseline must not change
+    ("DELETE", ["greenloop-routing-key=nobody"], 403, "refused"),
+    ("GET", [KEY], 200, "baseline"),  # reads are shared
+    ("POST", [], 200, "baseline"),  # the baseline's own traffic
+    ("POST", ["greenloop-routing-key=k2"], 200, "fork:k2"),  # a fork takes its own writes
+])
+def test_a_keyed_write_that_would_reach_the_shared_baseline_is_refused(upstream, proxy, method, baggage, status,
+                                                                       route):
+    running = proxy("svc", upstream("base"), {"k2": upstream("fork-2")}, refuse_keyed_writes=True)
+    answer = call(running.port, method, "/orders?x=1", [("baggage", value) for value in baggage], b"{}")
+    assert (answer.status, answer.headers["x-greenloop-route"]) == (status, route)
+    line = read_log(running.log, "svc")[-1].text
+    if status == 403:
+        assert "X-Upstream" not in answer.headers  # never forwarded
+        assert "would reach the shared baseline of 'svc'" in answer.json["error"]
+        assert f"svc {method} /orders key=" in line and "-> refused 403" in line
+
+
+def test_keyed_writes_pass_to_a_baseline_declared_stateless(upstream, proxy):
+    running = proxy("svc", upstream("base"), {})
+    assert call(running.port, "POST", "/quote", [("baggage", KEY)], b"{}").upstream == "base"
 
 
 @pytest.mark.parametrize("key", ["", "../k1", "k 1", "k1\n", "-k1", "k" * 129])
