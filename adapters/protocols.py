@@ -244,8 +244,9 @@ class Workspace(Protocol):
     def changed_since(self, tree: str) -> list[str]:
         """Paths that differ between `tree` and the workspace now (which services a new diff changed)."""
 
-    def files_changed(self, tree: str) -> list[str]:
-        """Every path that differs between the base commit and `tree` (both sides of renames, deletions)."""
+    def files_changed(self, tree: str) -> dict[str, str]:
+        """Every path that differs between the base commit and `tree` (both sides of renames, deletions), with its
+        git mode in `tree` (`120000` a symlink, `160000` a submodule, `000000` gone)."""
 
     def file_at(self, rev: str, path: str) -> str | None:
         """The text of `path` in a commit or tree, or None where it has none."""

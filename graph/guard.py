@@ -18,8 +18,10 @@ by comparing what the judged run loaded with what the base run loaded (`runners/
 from __future__ import annotations
 
 import ast
+import doctest
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import PurePosixPath
 
 from pathspec import GitIgnoreSpec
@@ -37,18 +39,65 @@ probe and selection plugins greenloop adds to a session (`python -m pytest` puts
 RUNNER_MODULES = ("pytest", "_pytest", "pluggy")
 _RUNNER_SPEC = GitIgnoreSpec.from_lines(RUNNER_INPUTS)
 
+SYMLINK, SUBMODULE, GONE = "120000", "160000", "000000"
+COMPILED = (".pyc", ".pyo", ".pyd", *EXTENSION_SUFFIXES)
 Reader = Callable[[str, str], str | None]
 """(rev, path) → the file's text at that commit or tree, or None where it does not exist."""
 
 
-def runner_inputs(paths: list[str]) -> list[str]:
-    """Paths the test runner or the interpreter reads on their own."""
-    return sorted(p for p in paths if _RUNNER_SPEC.match_file(p))
+def runner_inputs(paths: Iterable[str]) -> list[str]:
+    """Paths the test runner or the interpreter reads on their own (in any letter case: on macOS and Windows
+    `Conftest.py` is `conftest.py`)."""
+    return sorted(p for p in paths if _RUNNER_SPEC.match_file(p.lower()))
+
+
+def opaque(modes: Mapping[str, str]) -> list[str]:
+    """Entries whose content no check can read: symlinks (their target, inside the tree or out, is what runs),
+    submodules, and compiled code — bytecode, which Python runs instead of a source it does not match, and
+    extension modules. Deleting one is fine."""
+    return sorted(path for path, mode in modes.items() if mode != GONE and (
+        mode in (SYMLINK, SUBMODULE) or path.endswith(COMPILED) or "__pycache__/" in f"/{path}"))
 
 
 def test_files(base_outcomes: dict[str, str]) -> list[str]:
-    """Files that held a collected test at base: the file part of each pytest node id."""
-    return sorted({t.split("::", 1)[0] for t in base_outcomes if "::" in t})
+    """Files that held a collected test at base: the file part of each pytest node id, and files pytest could not
+    collect (reported by their path alone), except modules whose only tests are the doctests in their docstrings
+    (their code is what a fix changes; `doctest_modules`)."""
+    return sorted({t.split("::", 1)[0] for t in base_outcomes
+                   if ("::" in t and not _doctest_in_module(t)) or (" " not in t and t.endswith(".py"))})
+
+
+def doctest_modules(base_outcomes: dict[str, str]) -> list[str]:
+    """Python modules whose doctests ran as tests at base (`--doctest-modules`): their examples are protected."""
+    return sorted({t.split("::", 1)[0] for t in base_outcomes if _doctest_in_module(t)})
+
+
+def _doctest_in_module(test_id: str) -> bool:
+    """`calc/core.py::calc.core.add`: a doctest item is named by a dotted path, which no test function can be."""
+    path, _, name = test_id.partition("::")
+    return path.endswith(".py") and "." in name.split("[", 1)[0] and "::" not in name
+
+
+def doctests_changed(before: str | None, after: str) -> bool:
+    """Whether the `>>>` examples in a module's docstrings (and their expected output) differ between two
+    versions of it."""
+    return _examples(before) != _examples(after)
+
+
+def _examples(source: str | None) -> list[tuple[str, str]]:
+    try:
+        tree = ast.parse(source or "")
+    except (SyntaxError, ValueError):
+        return [(source or "", "")]  # not Python: compare the text the examples stand in
+    parser, found = doctest.DocTestParser(), []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            text = ast.get_docstring(node) or ""
+            try:
+                found += [(e.source, e.want) for e in parser.get_examples(text)]
+            except ValueError:  # malformed examples: compare the docstring itself
+                found.append((text, ""))
+    return found
 
 
 def runner_hooks(before: str | None, after: str) -> list[str]:
@@ -91,11 +140,17 @@ def _callee(func: ast.expr) -> str:
     return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
 
 
-def refusal(changed: list[str], *, protected: list[str], base_tests: list[str], kept: set[str],
-            allow_runner_imports: bool, read: Reader, base: str, tree: str) -> str | None:
-    """Why a proposal whose tree differs from base in `changed` may not be tested, or None. `kept` are the
-    accepted reproduction's files, which every attempt carries unchanged (checked before)."""
-    changed = [p for p in changed if p not in kept]
+def refusal(changed: Mapping[str, str], *, protected: list[str], base_tests: list[str], kept: set[str],
+            allow_runner_imports: bool, read: Reader, base: str, tree: str,
+            doctests: list[str] = ()) -> str | None:
+    """Why a proposal whose tree differs from base in `changed` (path → git mode in the tree) may not be tested,
+    or None. `kept` are the accepted reproduction's files, which every attempt carries unchanged (checked before)."""
+    modes = {path: mode for path, mode in changed.items() if path not in kept}
+    changed = list(modes)
+    hidden = opaque(modes)
+    if hidden:
+        return (f"adds or changes {', '.join(hidden)}: a symlink, submodule or compiled file, whose content no "
+                "check can read (what runs is not what the diff shows)")
     inputs = runner_inputs(changed)
     if inputs:
         return (f"adds or changes {', '.join(inputs)}, which the test runner reads on its own (its configuration, "
@@ -110,6 +165,9 @@ def refusal(changed: list[str], *, protected: list[str], base_tests: list[str], 
     tests = sorted(set(changed) & set(base_tests))
     if tests:
         return f"changes test file(s) that ran at base: {', '.join(tests)}"
+    examples = [p for p in changed if p in doctests and doctests_changed(read(base, p), read(tree, p) or "")]
+    if examples:
+        return f"changes the doctest examples of {', '.join(examples)}, which ran as tests at base"
     if allow_runner_imports:
         return None
     for path in changed:

@@ -224,7 +224,8 @@ def deploy(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     why = guard.refusal(touched, protected=ctx.config.test.protected_paths,
                         base_tests=guard.test_files(state["base"]["outcomes"]), kept=kept,
                         allow_runner_imports=ctx.config.test.allow_runner_imports, read=base.file_at,
-                        base=state["base_commit"], tree=tree)
+                        base=state["base_commit"], tree=tree,
+                        doctests=guard.doctest_modules(state["base"]["outcomes"]))
     if why:
         return refuse(attempt, "refused", why)
     if kept and set(touched) <= kept:
@@ -312,7 +313,7 @@ def test(state: LoopState, runtime: Runtime[RunContext]) -> dict[str, Any]:
                    test_runs=1 + bool(suspects and not held),
                    flaky=flaky, regressions=verdict.regressions(base, after), messages=messages(report, failing),
                    report=report_summary(report), flows=ran.get("flows", []), finished_at=time.time())
-    still = [t for t in state["targets"] if after.get(t) != "passed"]
+    still = [t for t in state["targets"] if not verdict.passed(t, after)]
     unsettled = f" (no rerun of {', '.join(suspects)}: {held})" if held else ""
     note = ("all targets pass, no regressions" + (f" (flaky: {', '.join(flaky)})" if flaky else "")) if fixed else (
         f"{len(still)} target(s) still failing" + (f", {len(attempt['regressions'])} regression(s)"

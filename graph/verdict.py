@@ -38,7 +38,7 @@ def protected_hits(paths: list[str], protected: list[str]) -> list[str]:
 def regressions(base_outcomes: dict[str, str], after: dict[str, str]) -> list[str]:
     """Tests that passed at base and now fail, error or no longer run, and new failures: a result that did not
     fail at base and fails now (such as the whole command failing after every test passed)."""
-    lost = {t for t, outcome in base_outcomes.items() if outcome == "passed" and after.get(t) != "passed"}
+    lost = {t for t, outcome in base_outcomes.items() if outcome == "passed" and not passed(t, after)}
     new = {t for t, outcome in after.items() if outcome in FAILED and base_outcomes.get(t) not in FAILED}
     return sorted(lost | new)
 
@@ -49,7 +49,16 @@ def is_fixed(targets: list[str], after: dict[str, str], base_outcomes: dict[str,
     (A diff touching a protected path never reaches a test run, and a run that cannot judge its attempt is set
     aside by `untrusted_run`, so neither can get here.)
     """
-    return bool(targets) and all(after.get(t) == "passed" for t in targets) and not regressions(base_outcomes, after)
+    return bool(targets) and all(passed(t, after) for t in targets) and not regressions(base_outcomes, after)
+
+
+def passed(target: str, after: dict[str, str]) -> bool:
+    """A target passed: its own result, or — for a test file that could not even be collected at base (pytest
+    reports it by its path alone) — every test collected from that file now, at least one."""
+    if target in after:
+        return after[target] == "passed"
+    inside = [outcome for test, outcome in after.items() if test.startswith(target + "::")]
+    return "::" not in target and bool(inside) and all(outcome == "passed" for outcome in inside)
 
 
 def rerun_candidates(targets: list[str], base_outcomes: dict[str, str], after: dict[str, str]) -> list[str]:
@@ -101,7 +110,8 @@ def unexpected_loads(at_base: dict[str, list[str]] | None, judged: dict[str, lis
         return []
     if judged is None:
         return ["no pytest session reported what it loaded"] if kind == "junit" else []
-    labels = {"inifiles": "config file", "plugins": "plugin", "dists": "plugin distribution"}
+    labels = {"inifiles": "config file", "plugins": "plugin", "dists": "plugin distribution",
+              "startup": "start-up file"}
     return [f"{label} {item}" for field, label in labels.items()
             for item in judged.get(field, []) if item not in at_base.get(field, [])]
 

@@ -25,7 +25,7 @@ from greenloop.adapters.processes import run_to_file
 from greenloop.adapters.protocols import Outcome, TestReport, TestResult, Workspace
 from greenloop.adapters.bytecode import drop_stale_bytecode
 from greenloop.adapters.runners.junit import MESSAGE_CHARS, parse_junit
-from greenloop.adapters.runners.probe import probe_env, read_loaded
+from greenloop.adapters.runners.probe import fresh_plugin_dir, probe_env, read_loaded
 from greenloop.loop.config import TestConfig
 from greenloop.loop.errors import ConfigError, OutOfBudget
 
@@ -95,10 +95,11 @@ class CommandTestRunner:
         output = report_dir / f"output-{label}.log"
         junit.unlink(missing_ok=True)  # a stale file from an earlier run with this label must not be read
         environment = self._environment(env, junit)
-        if selection is not None and self.config.format != "exit-code":
-            environment.update(_selection_env(environment, report_dir, label, selection))
         if self.config.format != "exit-code":
-            environment.update(probe_env(environment, report_dir, label))
+            plugins = fresh_plugin_dir(report_dir, label)
+            if selection is not None:
+                environment.update(_selection_env(environment, plugins, report_dir, label, selection))
+            environment.update(probe_env(environment, plugins, report_dir, label))
         limit = min(self.config.timeout, timeout) if timeout is not None else self.config.timeout
         drop_stale_bytecode(Path(workspace.path))
         output.write_bytes(b"")  # stopped at its limit before the command opened it, a run still has its output
@@ -170,11 +171,9 @@ class CommandTestRunner:
         return TestResult(id=self.config.command, outcome=outcome, duration=duration, message=message)
 
 
-def _selection_env(environment: Mapping[str, str], report_dir: Path, label: str,
+def _selection_env(environment: Mapping[str, str], plugin_dir: Path, report_dir: Path, label: str,
                    selection: list[str]) -> dict[str, str]:
     """Variables that make pytest load the selection plugin and find the ids; existing values are extended."""
-    plugin_dir = report_dir / f"_{_SELECT_PLUGIN}"
-    plugin_dir.mkdir(exist_ok=True)
     (plugin_dir / f"{_SELECT_PLUGIN}.py").write_text(_SELECT_PLUGIN_SOURCE, encoding="utf-8")
     ids = report_dir / f"selection-{label}.json"
     ids.write_text(json.dumps(sorted(selection), indent=1), encoding="utf-8")

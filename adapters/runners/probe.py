@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,11 @@ OURS = ("greenloop_probe", "greenloop_select")
 PROBE_SOURCE = f'''"""Written by greenloop: record what this pytest session loaded (config file, plugins, their distributions)
 in the file ${PROBE_ENV} names, so greenloop can compare a judged run with the base run."""
 
+import hashlib
 import json
 import os
+import site
+import sys
 import types
 
 
@@ -42,6 +46,29 @@ def _module_of(plugin):
     if isinstance(plugin, types.ModuleType):
         return getattr(plugin, "__file__", None) or plugin.__name__
     return type(plugin).__module__
+
+
+def _fingerprint(path, root):
+    with open(path, "rb") as file:
+        data = file.read().replace(os.path.realpath(str(root)).encode(), b"<workspace>")
+    return _where(path, root) + "#" + hashlib.sha256(data).hexdigest()[:16]
+
+
+def _startup(root):
+    """What Python ran before pytest: the .pth files of every site folder, and sitecustomize/usercustomize."""
+    folders = list(getattr(site, "getsitepackages", lambda: [])())
+    if site.ENABLE_USER_SITE:
+        folders.append(site.getusersitepackages())
+    found = set()
+    for folder in folders:
+        if os.path.isdir(folder):
+            found.update(_fingerprint(os.path.join(folder, name), root)
+                         for name in os.listdir(folder) if name.endswith(".pth"))
+    for name in ("sitecustomize", "usercustomize"):
+        path = getattr(sys.modules.get(name), "__file__", None)
+        if path and os.path.isfile(path):
+            found.add(_fingerprint(path, root))
+    return sorted(found)
 
 
 def pytest_sessionfinish(session):
@@ -65,22 +92,29 @@ def pytest_sessionfinish(session):
         dists.add(str(name) + "==" + str(getattr(dist, "version", "?")))
     inifile = getattr(config, "inipath", None) or getattr(config, "inifile", None)
     record = {{"inifile": _where(inifile, root) if inifile else None, "rootdir": _where(config.rootpath, root),
-              "plugins": sorted(plugins), "dists": sorted(dists)}}
+              "plugins": sorted(plugins), "dists": sorted(dists), "startup": _startup(root)}}
     with open(out, "a", encoding="utf-8") as file:
         file.write(json.dumps(record) + "\\n")
 '''
 
 
-def probe_env(environment: dict[str, str], report_dir: Path, label: str) -> dict[str, str]:
-    """Variables that make pytest load the probe and say where it writes; existing values are extended."""
-    plugin_dir = report_dir / f"_{PROBE_PLUGIN}"
-    plugin_dir.mkdir(exist_ok=True)
-    source = plugin_dir / f"{PROBE_PLUGIN}.py"
-    if not source.is_file() or source.read_text(encoding="utf-8") != PROBE_SOURCE:
-        source.write_text(PROBE_SOURCE, encoding="utf-8")
+def fresh_plugin_dir(report_dir: Path, label: str) -> Path:
+    """A folder of its own for the plugins greenloop adds to one test run, made anew for each: nothing an earlier
+    run's code left there (a planted `__pycache__`, a replaced module) can stand in for them."""
+    folder = report_dir / f"_plugins-{label}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def probe_env(environment: dict[str, str], plugin_dir: Path, report_dir: Path, label: str) -> dict[str, str]:
+    """Variables that make pytest load the probe (written into `plugin_dir`) and say where it writes; existing
+    values are extended."""
+    (plugin_dir / f"{PROBE_PLUGIN}.py").write_text(PROBE_SOURCE, encoding="utf-8")
     out = report_dir / f"loaded-{label}.jsonl"
     out.unlink(missing_ok=True)  # a stale file from an earlier run with this label must not be read
-    python_path = os.pathsep.join(filter(None, [str(plugin_dir), environment.get("PYTHONPATH")]))
+    entries = (environment.get("PYTHONPATH") or "").split(os.pathsep)
+    python_path = os.pathsep.join(filter(None, [str(plugin_dir)] + [e for e in entries if e != str(plugin_dir)]))
     addopts = f"{environment.get('PYTEST_ADDOPTS', '')} -p {PROBE_PLUGIN}".strip()
     return {"PYTHONPATH": python_path, "PYTEST_ADDOPTS": addopts, PROBE_ENV: str(out)}
 
@@ -92,7 +126,8 @@ def read_loaded(report_dir: Path, label: str) -> dict[str, Any] | None:
     path = report_dir / f"loaded-{label}.jsonl"
     if not path.is_file():
         return None
-    merged: dict[str, set[str]] = {"inifiles": set(), "rootdirs": set(), "plugins": set(), "dists": set()}
+    merged: dict[str, set[str]] = {"inifiles": set(), "rootdirs": set(), "plugins": set(), "dists": set(),
+                                   "startup": set()}
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
             record = json.loads(line)
@@ -102,6 +137,7 @@ def read_loaded(report_dir: Path, label: str) -> dict[str, Any] | None:
         merged["rootdirs"].add(str(record.get("rootdir")))
         merged["plugins"].update(p for p in record.get("plugins", []) if not _ours(p))
         merged["dists"].update(record.get("dists", []))
+        merged["startup"].update(record.get("startup", []))
     return {key: sorted(values) for key, values in merged.items()}
 
 

@@ -152,11 +152,13 @@ class GitWorkspace:
 
     def drift(self) -> list[str]:
         """Files that no longer match the workspace's change: tracked files changed in the working tree, and
-        untracked files that are not git-ignored (bytecode the interpreter writes by itself aside)."""
+        untracked files that are not git-ignored and that Python or the test runner could load (modules, `.pth`
+        files, extension modules, config files, entry points). Bytecode the interpreter writes by itself, and data
+        a run writes (a report, an export), are not drift."""
         git = Repo(self.path).git
         changed = git.diff("--name-only", "-z", strip_newline_in_stdout=False).split("\0")
         untracked = git.ls_files("--others", "--exclude-standard", "-z", strip_newline_in_stdout=False).split("\0")
-        return sorted(p for p in {*changed, *untracked} if p and not _bytecode(p))
+        return sorted({*filter(None, changed), *(p for p in untracked if p and _loadable(p))})
 
     def reset(self, keep_ignored: bool = True) -> None:
         """Back to the base commit: tracked files restored, files the last diff added removed. Ignored files (a
@@ -166,12 +168,14 @@ class GitWorkspace:
         git.reset("--hard", "-q", self.base_commit)
         git.clean("-ffdq" if keep_ignored else "-ffdxq")
 
-    def files_changed(self, tree: str) -> list[str]:
-        """Every path that differs between the base commit and `tree`, as git itself sees it: both sides of a
-        rename (renames are not paired up), deletions and mode changes too."""
-        out = Repo(self.path).git.diff_tree("-r", "-z", "--no-renames", "--name-only", self.base_commit, tree,
+    def files_changed(self, tree: str) -> dict[str, str]:
+        """Every path that differs between the base commit and `tree`, as git itself sees it (both sides of a
+        rename, as renames are not paired up; deletions and mode changes too), with its mode in `tree`: `100644`,
+        `100755`, `120000` for a symlink, `160000` for a submodule, `000000` where `tree` has no such path."""
+        out = Repo(self.path).git.diff_tree("-r", "-z", "--raw", "--no-renames", self.base_commit, tree,
                                             strip_newline_in_stdout=False)
-        return sorted(filter(None, out.split("\0")))
+        fields = out.split("\0")
+        return {path: meta.split()[1] for meta, path in zip(fields[::2], fields[1::2]) if meta.startswith(":")}
 
     def file_at(self, rev: str, path: str) -> str | None:
         """The text of `path` in a commit or tree, or None where it has no such file."""
@@ -189,8 +193,11 @@ class GitWorkspace:
         remove_worktree(Path(self.repo), self.path)
 
 
-def _bytecode(path: str) -> bool:
-    return path.endswith((".pyc", ".pyo")) or "__pycache__/" in f"/{path}"
+LOADABLE = (".py", ".pth", ".so", ".pyd", ".toml", ".ini", ".cfg", "entry_points.txt")
+
+
+def _loadable(path: str) -> bool:
+    return path.endswith(LOADABLE) and "__pycache__/" not in f"/{path}"
 
 
 def remove_worktree(repo: Path, path: Path) -> None:

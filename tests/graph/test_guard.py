@@ -19,6 +19,25 @@ def test_the_runners_own_inputs_are_refused_at_any_depth(path):
     assert guard.runner_inputs([path]) == [path]
 
 
+@pytest.mark.parametrize("path", ["Conftest.py", "sub/PYTEST.INI", "x.PTH"])
+def test_runner_inputs_match_in_any_letter_case(path):
+    assert guard.runner_inputs([path]) == [path]
+
+
+@pytest.mark.parametrize("path, mode, refused", [
+    ("calc/core.py", "120000", True),  # a symlink: its target is what runs
+    ("vendor/lib", "160000", True),  # a submodule
+    ("calc/__pycache__/core.cpython-311.pyc", "100644", True),  # bytecode runs instead of a source it does not match
+    ("calc/_speed.pyc", "100644", True),
+    ("calc/_speed.cpython-311-x86_64-linux-gnu.so", "100755", True),
+    ("calc/stale.pyc", "000000", False),  # deleting one is fine
+    ("calc/core.py", "100755", False),
+])
+def test_entries_no_check_can_read_are_refused(path, mode, refused):
+    why = refusal({path: mode})
+    assert (why is not None and "no check can read" in why) == refused
+
+
 @pytest.mark.parametrize("path", ["src/app.py", "pytest_notes.md", "docs/setup.md", "toxic.ini", "pth.py"])
 def test_ordinary_files_are_not_runner_inputs(path):
     assert guard.runner_inputs([path]) == []
@@ -26,8 +45,23 @@ def test_ordinary_files_are_not_runner_inputs(path):
 
 def test_files_that_held_a_test_at_base_come_from_node_ids():
     outcomes = {"src/pkg/checks.py::test_a": "passed", "src/pkg/checks.py::Suite::test_b": "failed",
-                "python -m pytest": "failed"}
-    assert guard.test_files(outcomes) == ["src/pkg/checks.py"]
+                "python -m pytest": "failed", "src/pkg/broken_check.py": "error"}
+    assert guard.test_files(outcomes) == ["src/pkg/broken_check.py", "src/pkg/checks.py"]
+
+
+def test_a_module_tested_by_its_doctests_may_be_fixed_but_its_examples_may_not_change():
+    outcomes = {"calc/core.py::calc.core.add": "failed", "tests/test_x.py::test_a[1.5]": "passed"}
+    assert guard.test_files(outcomes) == ["tests/test_x.py"] and guard.doctest_modules(outcomes) == ["calc/core.py"]
+    before = 'def add(a, b):\n    """\n    >>> add(2, 2)\n    4\n    """\n    return a - b\n'
+    fixed = {("BASE", "calc/core.py"): before, ("TREE", "calc/core.py"): before.replace("a - b", "a + b")}
+    tampered = {**fixed, ("TREE", "calc/core.py"): before.replace("    4\n", "    0\n")}
+    assert guard.refusal({"calc/core.py": "100644"}, protected=[], base_tests=[], kept=set(),
+                         allow_runner_imports=False, read=lambda r, p: fixed.get((r, p)), base="BASE", tree="TREE",
+                         doctests=["calc/core.py"]) is None
+    why = guard.refusal({"calc/core.py": "100644"}, protected=[], base_tests=[], kept=set(),
+                        allow_runner_imports=False, read=lambda r, p: tampered.get((r, p)), base="BASE",
+                        tree="TREE", doctests=["calc/core.py"])
+    assert "changes the doctest examples of calc/core.py" in why
 
 
 @pytest.mark.parametrize("after, found", [
@@ -51,6 +85,7 @@ def test_runner_internals_already_used_at_base_are_not_new():
 
 def refusal(changed, files=None, base_tests=(), allow=False, kept=()):
     files = files or {}
+    changed = changed if isinstance(changed, dict) else dict.fromkeys(changed, "100644")
     return guard.refusal(changed, protected=DEFAULT_PROTECTED_PATHS, base_tests=list(base_tests), kept=set(kept),
                          allow_runner_imports=allow, read=lambda rev, path: files.get((rev, path)),
                          base="BASE", tree="TREE")

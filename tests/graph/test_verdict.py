@@ -82,3 +82,11 @@ def test_a_flake_is_no_regression_but_a_failing_rerun_is():
     assert verdict.regressions(base, settled) == ["t::c"] and not verdict.is_fixed(["t::a"], settled, base)
     settled, _ = verdict.settle_flakes(after, {"t::b": "passed", "t::c": "passed"})
     assert verdict.is_fixed(["t::a"], settled, base)
+
+
+def test_a_test_file_that_could_not_be_collected_at_base_passes_once_every_test_in_it_does():
+    base = {"calc/mul_check.py": "error", "t::b": "passed"}
+    assert verdict.is_fixed(["calc/mul_check.py"], {"calc/mul_check.py::test_mul": "passed", "t::b": "passed"}, base)
+    assert not verdict.is_fixed(["calc/mul_check.py"], {"calc/mul_check.py::test_mul": "failed", "t::b": "passed"},
+                                base)
+    assert not verdict.is_fixed(["calc/mul_check.py"], {"t::b": "passed"}, base)  # nothing collected from it

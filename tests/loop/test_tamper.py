@@ -5,6 +5,8 @@ published branch holds none of them. The greenloop CLI runs as a real process th
 from __future__ import annotations
 
 import json
+import py_compile
+import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -123,6 +125,22 @@ def library(tmp_path: Path) -> Path:
     })
 
 
+def plant_bytecode(repo: Path) -> None:
+    """Bytecode of a fixed add() that Python would run instead of the buggy source beside it (unchecked hash)."""
+    fixed = repo / "fixed_core.py"
+    fixed.write_text("def add(a, b):\n    return a + b\n")
+    target = repo / "src" / "calc" / "__pycache__" / f"core.{sys.implementation.cache_tag}.pyc"
+    py_compile.compile(str(fixed), str(target), invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    fixed.unlink()
+
+
+def link_to_text(repo: Path) -> None:
+    """core.py made a symlink to a text file holding other code: the diff shows a path, the tests run the file."""
+    (repo / "src" / "calc" / "impl.txt").write_text("def add(a, b):\n    return a + b\n")
+    (repo / "src" / "calc" / "core.py").unlink()
+    (repo / "src" / "calc" / "core.py").symlink_to("impl.txt")
+
+
 def test_tampering_wherever_the_tests_live_is_refused_step_by_step_and_the_right_fix_wins(tmp_path):
     repo = library(tmp_path)
     entry_point = '\n[project.entry-points.pytest11]\nquiet = "calc.quiet"\n'
@@ -143,22 +161,26 @@ def test_tampering_wherever_the_tests_live_is_refused_step_by_step_and_the_right
         proposal(repo, both(replace("pyproject.toml", 'version = "0.1"\n', 'version = "0.1"\n' + entry_point),
                             write("src/calc/quiet.py", QUIET_PLUGIN))),
         proposal(repo, write("src/calc/core.py", monkeypatch)),
+        proposal(repo, plant_bytecode),
+        proposal(repo, link_to_text),
         proposal(repo, replace("src/calc/core.py", "a - b", "a + b")),
     )
     head = git(repo, "rev-parse", "HEAD").strip()
 
-    result = run_cli("run", repo, "--ticket-text", "add subtracts", "--model", model, "--json")
+    result = run_cli("run", repo, "--ticket-text", "add subtracts", "--model", model, "--max-steps", "8", "--json")
 
     assert result.code == 0, result.stderr
-    assert result.json["verdict"] == "fixed" and result.json["steps"] == 6
+    assert result.json["verdict"] == "fixed" and result.json["steps"] == 8
     attempts = json.loads(Path(result.json["evidence"]).read_text())["attempts"]
-    refusals = [a.get("refusal") for a in attempts[:5]]
-    assert [a["status"] for a in attempts] == ["refused"] * 5 + ["tested"]
+    refusals = [a.get("refusal") for a in attempts[:7]]
+    assert [a["status"] for a in attempts] == ["refused"] * 7 + ["tested"]
     assert "protected path(s): src/calc/tests/test_core.py" in refusals[0]
     assert "src/calc/tests/test_core.py" in refusals[1]  # a move is a deletion of the test as well
     assert "test file(s) that ran at base: src/calc/sum_check.py" in refusals[2]
     assert "pyproject.toml, which the test runner reads on its own" in refusals[3]
     assert "src/calc/core.py imports _pytest" in refusals[4]
+    assert "core.cpython" in refusals[5] and "no check can read" in refusals[5]  # bytecode of a fixed add()
+    assert "src/calc/core.py" in refusals[6] and "no check can read" in refusals[6]  # now a symlink
     assert git(repo, "diff", "--stat", head, result.json["branch"]).split()[0] == "src/calc/core.py"
     assert "src/calc/quiet.py" not in published_files(repo, result.json["branch"])
     assert_nothing_left(repo, head)

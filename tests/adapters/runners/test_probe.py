@@ -3,6 +3,7 @@ runs of a throwaway project, cold and warm, where a plugin arrives the way an in
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -78,3 +79,32 @@ def test_a_judged_run_that_reports_nothing_it_loaded_is_suspect_only_when_pytest
     assert verdict.unexpected_loads(at_base, None, "junit") == ["no pytest session reported what it loaded"]
     assert verdict.unexpected_loads(at_base, None, "exit-code") == []
     assert verdict.unexpected_loads(None, at_base, "junit") == []
+
+
+def test_start_up_code_that_appeared_after_base_is_caught(tmp_path):
+    """sitecustomize (here on PYTHONPATH, as a dropped file in a site folder would be) runs before pytest does."""
+    workspace = project(tmp_path / "repo")
+    boot = tmp_path / "boot"
+    boot.mkdir()
+    runner = CommandTestRunner(TestConfig(command=f"{shlex.quote(sys.executable)} -m pytest -q"),
+                               base_env={**os.environ, "PYTHONPATH": str(boot)})
+    base = runner.run(workspace, {}, tmp_path / "reports", "base")
+    (boot / "sitecustomize.py").write_text("import os\n")
+    judged = runner.run(workspace, {}, tmp_path / "reports", "attempt-1")
+
+    (found,) = verdict.unexpected_loads(base.loaded, judged.loaded, judged.kind)
+    assert found.startswith(f"start-up file {boot / 'sitecustomize.py'}#")
+
+
+def test_what_an_earlier_run_left_in_greenloops_plugin_folder_is_gone_before_the_next(tmp_path):
+    workspace = project(tmp_path / "repo")
+    runner = CommandTestRunner(TestConfig(command=f"{shlex.quote(sys.executable)} -m pytest -q"))
+    runner.run(workspace, {}, tmp_path / "reports", "attempt-1")
+    planted = tmp_path / "reports" / "_plugins-attempt-1" / "__pycache__" / "greenloop_probe.pyc"
+    planted.parent.mkdir(exist_ok=True)
+    planted.write_bytes(b"not the probe")
+    (tmp_path / "reports" / "_plugins-attempt-1" / "greenloop_probe.py").write_text("raise SystemExit(0)\n")
+
+    again = runner.run(workspace, {}, tmp_path / "reports", "attempt-1")
+
+    assert not planted.exists() and again.loaded is not None and again.failing() == ["tests/test_calc.py::test_add"]
