@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import io
 import json
 import statistics
@@ -41,31 +40,8 @@ from pathlib import Path
 import systems
 
 ROOT = Path(__file__).resolve().parent.parent
-PARTS = {"_refork": "forks", "_start_ingress": "ingress", "_check": "checks"}
-_parts: dict[str, float] = defaultdict(float)
 LANE = "lane-0"
 TRIES = 3
-
-
-def _time_fork_parts() -> None:
-    """Wrap ForkSandbox's steps (in this process only) to see where a fork sandbox's time goes."""
-    from greenloop.adapters.sandboxes.forks import ForkSandbox
-
-    for method, part in PARTS.items():
-        original = getattr(ForkSandbox, method)
-        if getattr(original, "_bench", False):
-            continue
-
-        @functools.wraps(original)
-        def timed(self, *args, _original=original, _part=part, **kwargs):
-            started = time.perf_counter()
-            try:
-                return _original(self, *args, **kwargs)
-            finally:
-                _parts[_part] += time.perf_counter() - started
-
-        timed._bench = True  # type: ignore[attr-defined]
-        setattr(ForkSandbox, method, timed)
 
 
 def _ignore_build(system: systems.System) -> None:
@@ -119,7 +95,7 @@ def one_lane(scratch: Path, size: int, isolation: str, args: argparse.Namespace)
                     version += 1
                     diff = system.diff(version)
                     _fill_ignored(ws, args.ignored)
-                    _parts.clear()
+                    systems.fork_parts.clear()
                     if way == "A":  # the old bring_up: worktree to base + diff, then the sandbox updated in place
                         t0 = time.perf_counter()
                         ws.reset()
@@ -145,13 +121,14 @@ def one_lane(scratch: Path, size: int, isolation: str, args: argparse.Namespace)
                         ws.reset(keep_ignored=False)
                         ws.apply(diff)
                         t2 = time.perf_counter()
-                        _parts.clear()
+                        systems.fork_parts.clear()
                         sandbox, seconds = systems.create(provider, ws, LANE, failures,
                                                           lambda box, v=version: check(box, v))
                         sample = {"destroy": t1 - t0, "worktree": t2 - t1, "sandbox": (t1 - t0) + seconds,
                                   "create": seconds, "total": (t2 - t0) + seconds}
                     if isolation == "fork":
-                        sample.update({part: _parts.get(part, 0.0) for part in PARTS.values()})
+                        sample.update({part: sum(p[part] for p in systems.fork_parts.values())
+                                       for part in systems.FORK_PARTS.values()})
                     for key, value in sample.items():
                         times[f"{way}_{key}"].append(value)
                     break
@@ -230,7 +207,7 @@ def main() -> int:
     if args.quick:
         args.reps, args.isolation = 1, "fork"
     isolations = ("fork", "copy") if args.isolation == "both" else (args.isolation,)
-    _time_fork_parts()
+    systems.time_fork_parts()
     systems.keep_ingress_output()
     with tempfile.TemporaryDirectory(prefix="greenloop-bench-") as scratch:
         try:

@@ -20,7 +20,6 @@ time is split into its parts (forks started, ingress started, readiness checks) 
 from __future__ import annotations
 
 import argparse
-import functools
 import statistics
 import sys
 import tempfile
@@ -29,28 +28,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import systems
-
-PARTS = {"_refork": "forks", "_start_ingress": "ingress", "_check": "checks"}
-_parts: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-
-
-def _time_fork_parts() -> None:
-    """Wrap ForkSandbox's start steps (in this process only) to see where a fork's time goes."""
-    from greenloop.adapters.sandboxes.forks import ForkSandbox
-
-    for method, part in PARTS.items():
-        original = getattr(ForkSandbox, method)
-
-        @functools.wraps(original)
-        def timed(self, *args, _original=original, _part=part, **kwargs):
-            started = time.perf_counter()
-            try:
-                return _original(self, *args, **kwargs)
-            finally:
-                _parts[self.id][_part] += time.perf_counter() - started
-
-        setattr(ForkSandbox, method, timed)
-
 
 def one_size(scratch: Path, size: int, reps: int, args: argparse.Namespace) -> dict:
     system = systems.make_system(scratch / f"system-{size}", size, args.shape, args.start_cpu, args.start_wait)
@@ -70,15 +47,15 @@ def one_size(scratch: Path, size: int, reps: int, args: argparse.Namespace) -> d
                 ws = systems.workspace(system, scratch / f"worktrees-{size}" / name, version)
                 try:
                     provider = forks if kind == "fork" else copies
-                    _parts.clear()
+                    systems.fork_parts.clear()
                     def check(sandbox, kind=kind, version=version, ws=ws):
                         systems.check_sandbox(system, sandbox, kind, version, ws.path)
 
                     sandbox, seconds = systems.create(provider, ws, name, failures, check)
                     times[kind].append(seconds)
                     if kind == "fork":
-                        for part in PARTS.values():
-                            parts[part].append(_parts[sandbox.id][part])
+                        for part in systems.FORK_PARTS.values():
+                            parts[part].append(systems.fork_parts[sandbox.id][part])
                     started = time.perf_counter()
                     sandbox.destroy()
                     times[f"{kind}_down"].append(time.perf_counter() - started)
@@ -107,7 +84,7 @@ def report(results: list[dict], args: argparse.Namespace) -> None:
         fork, copy = statistics.median(r["fork"]), statistics.median(r["copy"])
         saved = copy - fork
         even = f"{r['baseline'] / saved:.1f} sb" if saved > 0 else "never"
-        split = " + ".join(f"{statistics.median(r['parts'][p]):.2f}" for p in PARTS.values())
+        split = " + ".join(f"{statistics.median(r['parts'][p]):.2f}" for p in systems.FORK_PARTS.values())
         print(f"{r['size']:>8} {r['changed']:>7} {r['baseline']:8.2f} {spread(r['fork']):>20} {spread(r['copy']):>20} "
               f"{copy / fork:8.2f}× {even:>10}   {split}")
     print("teardown, median: " + ", ".join(
@@ -134,7 +111,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.reps = [2, 4], 1
-    _time_fork_parts()
+    systems.time_fork_parts()
     systems.keep_ingress_output()
     with tempfile.TemporaryDirectory(prefix="greenloop-bench-") as scratch:
         try:

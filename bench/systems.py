@@ -17,9 +17,12 @@ Not a benchmark itself: `python bench/sandbox_ready.py` and `python bench/sandbo
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
+import time
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -386,3 +389,29 @@ def create(provider: Any, ws: Any, name: str, failures: list[str], check: Any = 
                 sandbox.destroy()
         print(f"  failure: {failures[-1]}", file=sys.stderr)
     raise RuntimeError(f"sandbox {name} failed {tries} times: {failures[-1]}")
+
+
+FORK_PARTS = {"_refork": "forks", "_start_ingress": "ingress", "_check": "checks"}
+fork_parts: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+"""Seconds spent in each part of a fork sandbox's start or update, by sandbox id, once `time_fork_parts` ran."""
+
+
+def time_fork_parts() -> None:
+    """Wrap ForkSandbox's steps (in this process only, once) to see where a fork sandbox's time goes."""
+    from greenloop.adapters.sandboxes.forks import ForkSandbox
+
+    for method, part in FORK_PARTS.items():
+        original = getattr(ForkSandbox, method)
+        if getattr(original, "_bench", False):
+            continue
+
+        @functools.wraps(original)
+        def timed(self, *args, _original=original, _part=part, **kwargs):
+            started = time.perf_counter()
+            try:
+                return _original(self, *args, **kwargs)
+            finally:
+                fork_parts[self.id][_part] += time.perf_counter() - started
+
+        timed._bench = True  # type: ignore[attr-defined]
+        setattr(ForkSandbox, method, timed)
