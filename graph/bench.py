@@ -24,9 +24,9 @@ HTTP_TIMEOUT = 30.0
 
 
 class LaneBench:
-    """One lane's live resources, lent to the model for one step. The lane is the one its proposal will be tested
-    in, so the deploy that follows finds the worktree at the proposal's tree and restarts only what changed after
-    the model's last run (and, as for every attempt, stateful forks and setup)."""
+    """One lane's live resources, lent to the model for one step: the lane its proposal will be tested in. While
+    the model works, the lane's sandbox is updated in place (only what changed restarts); the deploy that follows
+    takes it down and judges the proposal from a clean slate (`attempts.bring_up`)."""
 
     def __init__(self, ctx: RunContext, state: LoopState, lane: str, step: int, start_from: str = "",
                  allowance: Allowance | None = None):

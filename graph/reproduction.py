@@ -98,14 +98,16 @@ def raised_by_test_code(message: str, paths: list[str]) -> bool:
 
 
 def _not_a_reproduction(ctx: RunContext, attempt: dict[str, Any]) -> str | None:
-    """Why the diff is not a reproduction (anything but new test files under repro_dir), or None."""
+    """Why the diff is not a reproduction (anything but new test files under repro_dir), or None; the tree it
+    makes is kept on the attempt (its run at base, and a resume that reads that run back, use it)."""
     repro_dir = ctx.config.test.repro_dir
     if not attempt["diff"].strip():
         return f"it adds no test file (write one under {repro_dir})"
     base = base_workspace(ctx)
     try:
         base.numstat(attempt["diff"])
-        paths = base.files_changed(base.tree_with(attempt["diff"]))  # from git, both sides of renames
+        attempt["tree"] = base.tree_with(attempt["diff"])
+        paths = base.files_changed(attempt["tree"])  # from git, both sides of renames
     except PatchError as error:
         return error.problem
     wrong = [p for p in paths if not is_repro_test(p, repro_dir) or (base.path / p).exists()]
@@ -118,8 +120,7 @@ def _not_a_reproduction(ctx: RunContext, attempt: dict[str, Any]) -> str | None:
 
 
 def _run_at_base(ctx: RunContext, state: LoopState, attempt: dict[str, Any], phases: dict[str, float]) -> TestReport:
-    """The whole suite at base + the reproduction, in lane 1 (whose sandbox the first fix then updates)."""
-    attempt["tree"] = base_workspace(ctx).tree_with(attempt["diff"])
+    """The whole suite at base + the reproduction, in lane 1, from a clean slate like every judged run."""
     live = bring_up(ctx, attempt, state, phases)
     report = ctx.runner.run(live.workspace, live.sandbox.env(), ctx.run_dir / "reports", attempt["id"],
                             seconds_left(state))
